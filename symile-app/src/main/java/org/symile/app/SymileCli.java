@@ -1,0 +1,76 @@
+package org.symile.app;
+
+import java.io.PrintWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.symile.app.cli.BenchCommand;
+import org.symile.app.cli.SelfCheckCommand;
+import org.symile.app.runtime.StdoutFilter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Entry point of the {@code symile} command line. Subcommands map their options to a config record and call a
+ * plain Java API; this class only dispatches and turns exceptions into one-line messages and exit codes:
+ * 0 success, 1 failure while running (or a check that did not pass), 2 bad input (flags, files, shapes).
+ */
+@Command(name = "symile", mixinStandardHelpOptions = true, versionProvider = Version.class,
+        description = "Symile contrastive learning (arXiv 2411.01053) on Deeplearning4j.",
+        subcommands = {SelfCheckCommand.class, BenchCommand.class})
+public final class SymileCli implements Runnable {
+    /** Exit status for bad input: unknown or invalid flags, unreadable or malformed files. */
+    public static final int EXIT_USAGE = 2;
+    /** Exit status for failures while running and for checks that did not pass. */
+    public static final int EXIT_FAILURE = 1;
+
+    private static final Logger LOG = LoggerFactory.getLogger(SymileCli.class);
+
+    @CommandLine.Spec
+    private CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    public static void main(String[] args) {
+        java.io.PrintStream stdout = StdoutFilter.install();
+        int code = execute(new PrintWriter(stdout, true), new PrintWriter(System.err, true), args);
+        System.exit(code);
+    }
+
+    /** Runs the command line with the given streams and returns the exit status (used by tests). */
+    public static int execute(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cl = new CommandLine(new SymileCli());
+        cl.setOut(out);
+        cl.setErr(err);
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
+            err.println(cmd + ": " + oneLine(ex.getMessage()) + " (see '" + cmd + " --help')");
+            err.flush();
+            return EXIT_USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, cmdLine, parse) -> {
+            String cmd = cmdLine.getCommandSpec().qualifiedName();
+            if (ex instanceof IllegalArgumentException) {
+                err.println(cmd + ": " + oneLine(ex.getMessage()));
+                LOG.debug("bad input", ex);
+                err.flush();
+                return EXIT_USAGE;
+            }
+            err.println(cmd + ": error: " + oneLine(String.valueOf(ex.getMessage())));
+            LOG.debug("failure", ex);
+            err.flush();
+            return EXIT_FAILURE;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    private static String oneLine(String message) {
+        return message == null ? "" : message.replaceAll("\\s*\\R\\s*", " ").trim();
+    }
+}

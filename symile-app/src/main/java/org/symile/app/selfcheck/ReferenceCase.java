@@ -1,0 +1,112 @@
+package org.symile.app.selfcheck;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.ArrayList;
+import java.util.List;
+import org.symile.samediff.NegativeSampling;
+
+/**
+ * One reference case of {@code shared/testvectors}: float64 inputs and expected outputs computed independently
+ * of this project. The kind is recognised from the fields present.
+ */
+public sealed interface ReferenceCase {
+
+    /** File name the case came from. */
+    String name();
+
+    /**
+     * A loss case: representations [M][B][d], log(s), expected loss and gradients, and for O(N) the
+     * permutations {@code permutations[anchor][k]}.
+     */
+    record Loss(String name, String lossFn, NegativeSampling negativeSampling, double logScale, double[][][] reps,
+                double expectedLoss, double[][][] expectedGrads, double expectedGradLogScale,
+                int[][][] permutations) implements ReferenceCase {
+    }
+
+    /** Zero-shot scores: candidates [C][d], queries [M-1][Q][d], expected Symile and CLIP scores [Q][C]. */
+    record ZeroShot(String name, double logScale, double[][] candidates, double[][][] queries,
+                    double[][] expectedSymile, double[][] expectedClip) implements ReferenceCase {
+    }
+
+    /** Information terms of binary XOR per d_v: rows of {p_hat, mi_a_c, mi_b_c, mi_a_b_given_c, …}. */
+    record Informations(String name, JsonNode table) implements ReferenceCase {
+    }
+
+    /**
+     * Parses one case file.
+     *
+     * @param name file name, used in error messages
+     * @throws IllegalArgumentException naming the file and field when the content is not a valid case
+     */
+    static ReferenceCase parse(String name, String json) {
+        JsonNode root;
+        try {
+            root = new ObjectMapper().readTree(json);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(name + ": not valid JSON: " + e.getOriginalMessage());
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException(name + ": expected a JSON object at the top level");
+        }
+        CaseReader r = new CaseReader(name, root);
+        if (r.has("loss_fn")) {
+            return parseLoss(r);
+        }
+        if (r.has("expected_symile_scores")) {
+            return parseZeroShot(r);
+        }
+        boolean table = root.size() > 0;
+        for (var it = root.fieldNames(); it.hasNext(); ) {
+            table &= it.next().matches("\\d+");
+        }
+        if (table) {
+            return new Informations(name, root);
+        }
+        throw new IllegalArgumentException(name + ": not a reference case: expected a field 'loss_fn' (loss case),"
+                + " 'expected_symile_scores' (zero-shot case) or d_v keys (information terms)");
+    }
+
+    private static Loss parseLoss(CaseReader r) {
+        String lossFn = r.text("loss_fn");
+        if (!lossFn.equals("symile") && !lossFn.equals("clip")) {
+            throw r.error("loss_fn", "expected symile or clip, got '" + lossFn + "'");
+        }
+        int m = r.integer("M");
+        int b = r.integer("B");
+        int d = r.integer("d");
+        if (m < 2 || b < 2 || d < 1) {
+            throw r.error("M", "expected M >= 2, B >= 2, d >= 1, got M=" + m + " B=" + b + " d=" + d);
+        }
+        NegativeSampling ns = null;
+        if (lossFn.equals("symile")) {
+            try {
+                ns = NegativeSampling.fromFlag(r.text("negative_sampling"));
+            } catch (IllegalArgumentException e) {
+                throw r.error("negative_sampling", e.getMessage());
+            }
+        }
+        double logScale = r.number("log_logit_scale");
+        double[][][] reps = r.matrices("representations", m, b, d);
+        double expectedLoss = r.number("expected_loss");
+        double[][][] grads = r.matrices("expected_grad_representations", m, b, d);
+        double gradScale = r.number("expected_grad_log_logit_scale");
+        int[][][] perms = ns == NegativeSampling.N ? r.permutations("permutations", m, b) : null;
+        return new Loss(r.file(), lossFn, ns, logScale, reps, expectedLoss, grads, gradScale, perms);
+    }
+
+    private static ZeroShot parseZeroShot(CaseReader r) {
+        double[][] cand = r.matrix("candidates", -1, -1);
+        int d = cand[0].length;
+        double[][][] queries = r.matrices("queries", -1, -1, d);
+        int q = queries.length == 0 ? 0 : queries[0].length;
+        List<String> fields = new ArrayList<>(List.of("expected_symile_scores", "expected_clip_scores"));
+        double[][] sym = r.matrix(fields.get(0), q, cand.length);
+        double[][] clip = r.matrix(fields.get(1), q, cand.length);
+        if (queries.length == 0) {
+            throw r.error("queries", "expected at least one query modality");
+        }
+        return new ZeroShot(r.file(), r.number("log_logit_scale"), cand, queries, sym, clip);
+    }
+}

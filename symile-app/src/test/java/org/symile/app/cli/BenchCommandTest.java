@@ -1,0 +1,54 @@
+package org.symile.app.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.symile.app.CliRunner;
+
+class BenchCommandTest {
+
+    @Test
+    void writesTableAndJsonWithTheDocumentedFields(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("bench.json");
+        CliRunner.Run r = CliRunner.run("bench", "--B", "8", "--d", "4", "--M", "3", "--bank", "16", "--warmup", "1",
+                "--iters", "3", "--lean", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(json.toFile());
+        List<String> names = new ArrayList<>();
+        for (JsonNode row : rows) {
+            names.add(row.get("name").asText());
+            assertEquals(8, row.get("B").asInt());
+            assertEquals(4, row.get("d").asInt());
+            assertEquals(3, row.get("M").asInt());
+            double p10 = row.get("p10_ms").asDouble();
+            double med = row.get("median_ms").asDouble();
+            double p90 = row.get("p90_ms").asDouble();
+            assertTrue(p10 > 0 && p10 <= med && med <= p90, row.toString());
+        }
+        assertEquals(List.of("symile_n", "symile_n_squared", "clip", "zeroshot", "symile_n_squared_lean"), names);
+        assertTrue(r.out().contains("median_ms"), r.out());
+    }
+
+    @Test
+    void badFlagsExitWithUsageStatus() {
+        CliRunner.Run r = CliRunner.run("bench", "--B", "1");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--B"), r.err());
+        r = CliRunner.run("bench", "--only", "nope");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--only") && r.err().contains("nope"), r.err());
+        r = CliRunner.run("bench", "--dtype", "int8");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--dtype"), r.err());
+        r = CliRunner.run("bench", "--B", "many");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--B") && r.err().lines().count() == 1, r.err());
+    }
+}

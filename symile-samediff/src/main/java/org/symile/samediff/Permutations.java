@@ -1,0 +1,70 @@
+package org.symile.samediff;
+
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+
+/**
+ * Source of the row permutations of O(N) negative sampling (upstream §1.3): for each anchor modality and each of
+ * its non-anchor modalities (in their original order, anchor removed) one permutation of {0..B-1} per step.
+ *
+ * <p>Permutation {@code p} is applied as a row gather, {@code y[p]}: row j of the permuted tensor is row
+ * {@code p[j]} of the original, exactly as {@code y[torch.randperm(B)]} upstream.
+ */
+@FunctionalInterface
+public interface Permutations {
+
+    /**
+     * Returns the permutation for non-anchor {@code k} (0-based among the M-1 non-anchors) of anchor
+     * {@code anchor}. Called in anchor-major order: anchor 0 (k = 0..M-2), anchor 1, ...
+     */
+    int[] next(int anchor, int k, int batchSize);
+
+    /** Fresh uniform permutations (Fisher-Yates) drawn from {@code rng}, in call order. */
+    static Permutations random(RandomGenerator rng) {
+        Objects.requireNonNull(rng, "rng");
+        return (anchor, k, batchSize) -> {
+            int[] p = new int[batchSize];
+            for (int i = 0; i < batchSize; i++) {
+                p[i] = i;
+            }
+            for (int i = batchSize - 1; i > 0; i--) {
+                int j = rng.nextInt(i + 1);
+                int t = p[i];
+                p[i] = p[j];
+                p[j] = t;
+            }
+            return p;
+        };
+    }
+
+    /**
+     * Fixed permutations, {@code perms[anchor][k]}, as stored in the reference vectors; the same ones are returned
+     * at every step.
+     */
+    static Permutations fixed(int[][][] perms) {
+        Objects.requireNonNull(perms, "perms");
+        return (anchor, k, batchSize) -> {
+            if (anchor >= perms.length || k >= perms[anchor].length) {
+                throw new IllegalArgumentException("permutations: no permutation given for anchor " + anchor
+                        + ", non-anchor " + k);
+            }
+            return perms[anchor][k].clone();
+        };
+    }
+
+    /** Throws unless {@code p} is a permutation of {0..n-1}; {@code what} names it in the message. */
+    static void check(int[] p, int n, String what) {
+        if (p == null || p.length != n) {
+            throw new IllegalArgumentException(what + ": expected a permutation of length " + n + ", got "
+                    + (p == null ? "null" : "length " + p.length));
+        }
+        boolean[] seen = new boolean[n];
+        for (int v : p) {
+            if (v < 0 || v >= n || seen[v]) {
+                throw new IllegalArgumentException(what + ": not a permutation of 0.." + (n - 1)
+                        + " (value " + v + " out of range or repeated)");
+            }
+            seen[v] = true;
+        }
+    }
+}

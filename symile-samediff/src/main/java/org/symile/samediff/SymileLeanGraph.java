@@ -1,0 +1,99 @@
+package org.symile.samediff;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The memory-lean O(N²) Symile loss inside a graph.
+ *
+ * <p>SameDiff keeps every forward activation until the backward pass, so any in-graph chunking would still hold
+ * the whole [B^(M-1), d] product. Instead {@link #feed} runs the graph forward to the representations, computes
+ * the loss L and its gradients G_m, g with {@link SymileNSquaredLean}, and feeds them to the surrogate
+ * <pre>
+ *   loss = Σ_m sum(r_m ⊙ G_m) + g·log(s) + c,   c = L − Σ_m sum(r_m ⊙ G_m) − g·log(s)
+ * </pre>
+ * whose value is L and whose gradients with respect to r_m and log(s) are exactly G_m and g, so back-propagation
+ * into the encoders is exact. The price is one extra forward pass of the encoders per step.
+ */
+final class SymileLeanGraph implements LossGraph {
+    private final List<SDVariable> reps;
+    private final LogitScale scale;
+    private final SymileNSquaredLean lean;
+    private final String[] gradNames;
+    private final String scaleGradName;
+    private final String offsetName;
+    private final List<String> placeholders;
+    private final SDVariable loss;
+    private final DataType dtype;
+
+    SymileLeanGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale, SymileNSquaredLean lean) {
+        this.reps = reps;
+        this.scale = scale;
+        this.lean = lean;
+        this.dtype = reps.get(0).dataType();
+        int m = reps.size();
+        this.gradNames = new String[m];
+        List<String> ph = new ArrayList<>();
+        SDVariable total = null;
+        for (int k = 0; k < m; k++) {
+            gradNames[k] = name + "_grad" + k;
+            SDVariable g = sd.placeHolder(gradNames[k], dtype, -1, -1);
+            ph.add(gradNames[k]);
+            SDVariable term = reps.get(k).mul(g).sum();
+            total = total == null ? term : total.add(term);
+        }
+        scaleGradName = name + "_grad_logit_scale";
+        offsetName = name + "_offset";
+        SDVariable gs = sd.placeHolder(scaleGradName, dtype);
+        SDVariable offset = sd.placeHolder(offsetName, dtype);
+        ph.add(scaleGradName);
+        ph.add(offsetName);
+        this.loss = total.add(scale.logScale().mul(gs)).add(name, offset);
+        this.placeholders = Collections.unmodifiableList(ph);
+    }
+
+    @Override
+    public SDVariable loss() {
+        return loss;
+    }
+
+    @Override
+    public List<String> placeholders() {
+        return placeholders;
+    }
+
+    @Override
+    public void feed(SameDiff sd, Map<String, INDArray> feed, int batchSize, Permutations permutations) {
+        List<String> names = new ArrayList<>();
+        for (SDVariable r : reps) {
+            names.add(r.name());
+        }
+        names.add(scale.logScale().name());
+        Map<String, INDArray> values = sd.output(feed, names.toArray(new String[0]));
+        List<INDArray> r = new ArrayList<>();
+        for (SDVariable v : reps) {
+            r.add(values.get(v.name()));
+        }
+        if (r.get(0).rows() != batchSize) {
+            throw new IllegalArgumentException("Symile loss: batch size given as " + batchSize
+                    + " but the representations have " + r.get(0).rows() + " rows");
+        }
+        double logScale = values.get(scale.logScale().name()).getDouble(0);
+        SymileNSquaredLean.Result res = lean.compute(r, logScale);
+        double surrogate = res.gradLogScale() * logScale;
+        for (int k = 0; k < r.size(); k++) {
+            INDArray g = res.gradients().get(k);
+            surrogate += r.get(k).castTo(DataType.DOUBLE).mul(g.castTo(DataType.DOUBLE)).sumNumber().doubleValue();
+            feed.put(gradNames[k], g);
+        }
+        feed.put(scaleGradName, Nd4j.scalar(dtype, res.gradLogScale()));
+        feed.put(offsetName, Nd4j.scalar(dtype, res.loss() - surrogate));
+    }
+}

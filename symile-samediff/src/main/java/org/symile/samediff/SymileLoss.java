@@ -1,0 +1,125 @@
+package org.symile.samediff;
+
+import java.util.List;
+import java.util.Objects;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+
+/**
+ * The Symile loss (Saporta et al. 2024, §3; upstream {@code symile/loss.py}) for any number M ≥ 2 of modalities.
+ *
+ * <p>For representations r_1..r_M, each [B, d], and scale s = exp(log s), every modality in turn is the anchor x;
+ * its logits score x_i against a set of negative tuples with the multilinear inner product
+ * MIP(x_i, y, z, ...) = Σ_k x_ik·y_k·z_k·…, and the loss is the mean over the M anchors of the softmax
+ * cross-entropy (mean over rows) whose target is the positive tuple (r_1[i], ..., r_M[i]):
+ * <pre>
+ *   loss = (1/M) Σ_anchor (1/B) Σ_i [ logΣ_{n ∈ N_i} exp(s·MIP(x_i, n)) − s·MIP(r_1[i], …, r_M[i]) ]
+ * </pre>
+ * where N_i holds the positive and the negatives of row i, chosen by {@link NegativeSampling}:
+ * <ul>
+ *   <li>{@code N}: the B − 1 permuted tuples (y[π(j)], z[σ(j)], …), j ≠ i, with permutations fed per step
+ *       through {@link LossGraph#feed};</li>
+ *   <li>{@code N_SQUARED}: all B^(M-1) tuples of non-anchor rows. This also works for M = 2 (upstream crashes
+ *       there). The default form builds the [B^(M-1), d] candidate product in the graph; the memory-lean form
+ *       ({@link Config#memoryLean()}) never holds it: the loss and its gradients are computed chunk by chunk by
+ *       {@link SymileNSquaredLean} and enter the graph as a surrogate whose gradients are exactly those values
+ *       (which costs one extra forward pass of whatever produced the representations, as gradient
+ *       checkpointing does).</li>
+ * </ul>
+ * Only the set N_i matters to the loss, so the column order of upstream's roll-based layout is not reproduced;
+ * the value is identical.
+ */
+public final class SymileLoss {
+
+    /**
+     * Default budget of one lean chunk, in elements of candidates plus logits (1 MiB of float32); a chunk always
+     * holds at least one row of the first non-anchor.
+     */
+    public static final long DEFAULT_LEAN_CHUNK_ELEMENTS = 1L << 18;
+
+    /**
+     * @param negativeSampling  which negatives each anchor row sees
+     * @param memoryLean        O(N²) only: compute the loss chunk by chunk without the [B^(M-1), d] product
+     * @param leanChunkElements lean mode: upper bound on the elements of one chunk's candidates plus logits
+     */
+    public record Config(NegativeSampling negativeSampling, boolean memoryLean, long leanChunkElements) {
+        public Config {
+            Objects.requireNonNull(negativeSampling, "negative_sampling");
+            if (memoryLean && negativeSampling != NegativeSampling.N_SQUARED) {
+                throw new IllegalArgumentException("memory-lean mode applies to negative_sampling n_squared only, got "
+                        + negativeSampling);
+            }
+            if (leanChunkElements < 1) {
+                throw new IllegalArgumentException("lean chunk size: expected >= 1 element, got " + leanChunkElements);
+            }
+        }
+
+        /** The standard (in-graph) loss for the given negative sampling. */
+        public static Config of(NegativeSampling negativeSampling) {
+            return new Config(negativeSampling, false, DEFAULT_LEAN_CHUNK_ELEMENTS);
+        }
+
+        /** The memory-lean O(N²) loss. */
+        public static Config lean() {
+            return new Config(NegativeSampling.N_SQUARED, true, DEFAULT_LEAN_CHUNK_ELEMENTS);
+        }
+    }
+
+    private final Config config;
+
+    public SymileLoss(Config config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    public SymileLoss(NegativeSampling negativeSampling) {
+        this(Config.of(negativeSampling));
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /**
+     * Builds the loss into {@code sd}.
+     *
+     * @param name  prefix for the loss variable and its placeholders (the loss is named {@code name})
+     * @param reps  M ≥ 2 representation variables, each [B, d] with the same B and d; modality order is the order
+     *              of the list (anchor order and non-anchor order follow it)
+     * @param scale the logit scale
+     * @return the loss and what it needs fed per batch
+     * @throws IllegalArgumentException for M &lt; 2 or statically known shapes that disagree
+     */
+    public LossGraph build(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale) {
+        Objects.requireNonNull(sd, "sd");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(scale, "scale");
+        GraphMath.checkReps(reps, "Symile loss");
+        List<SDVariable> r = List.copyOf(reps);
+        if (config.negativeSampling() == NegativeSampling.N) {
+            return new SymileNGraph(sd, name, r, scale, null);
+        }
+        if (config.memoryLean()) {
+            return new SymileLeanGraph(sd, name, r, scale, new SymileNSquaredLean(config.leanChunkElements()));
+        }
+        return new SymileNSquaredGraph(sd, name, r, scale);
+    }
+
+    /**
+     * Builds the loss with its O(N) permutations taken from one graph input instead of the placeholders
+     * {@link LossGraph#feed} fills: column a·(M-1)+k of {@code permutations} ([B, M(M-1)], any numeric type)
+     * holds the row permutation of non-anchor k of anchor a. For graphs that can carry only one extra input,
+     * such as a DL4J output layer's labels. Deterministic samplings ignore the input.
+     */
+    public LossGraph build(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale,
+                           SDVariable permutations) {
+        Objects.requireNonNull(permutations, "permutations");
+        if (config.negativeSampling() != NegativeSampling.N) {
+            return build(sd, name, reps, scale);
+        }
+        Objects.requireNonNull(sd, "sd");
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(scale, "scale");
+        GraphMath.checkReps(reps, "Symile loss");
+        return new SymileNGraph(sd, name, List.copyOf(reps), scale, permutations);
+    }
+}

@@ -1,0 +1,54 @@
+package org.symile.samediff.dl4j;
+
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.api.MultiDataSet;
+import org.nd4j.linalg.dataset.api.MultiDataSetPreProcessor;
+import org.nd4j.linalg.factory.Nd4j;
+import org.symile.samediff.NegativeSampling;
+import org.symile.samediff.Permutations;
+
+/**
+ * Supplies the labels a {@link SymileOutputLayer} needs: attach it to the training {@code MultiDataSetIterator}
+ * ({@code iterator.setPreProcessor(...)}) and every minibatch gets fresh O(N) permutations from a seeded
+ * generator, so runs are reproducible.
+ */
+public final class SymileLabels implements MultiDataSetPreProcessor {
+    private final int numModalities;
+    private final NegativeSampling negativeSampling;
+    private final Permutations permutations;
+
+    public SymileLabels(int numModalities, NegativeSampling negativeSampling, RandomGenerator rng) {
+        if (numModalities < 2) {
+            throw new IllegalArgumentException("numModalities: expected M >= 2, got " + numModalities);
+        }
+        this.numModalities = numModalities;
+        this.negativeSampling = Objects.requireNonNull(negativeSampling, "negativeSampling");
+        this.permutations = Permutations.random(Objects.requireNonNull(rng, "rng"));
+    }
+
+    /** Labels for a minibatch of {@code batchSize} rows: [B, M(M-1)] permutations, or [B, 1] zeros. */
+    public INDArray labels(int batchSize) {
+        int width = SymileOutputLayer.labelWidth(numModalities, negativeSampling);
+        float[][] out = new float[batchSize][width];
+        if (negativeSampling == NegativeSampling.N) {
+            for (int a = 0; a < numModalities; a++) {
+                for (int k = 0; k < numModalities - 1; k++) {
+                    int[] p = permutations.next(a, k, batchSize);
+                    for (int i = 0; i < batchSize; i++) {
+                        out[i][a * (numModalities - 1) + k] = p[i];
+                    }
+                }
+            }
+        }
+        return Nd4j.createFromArray(out).castTo(DataType.FLOAT);
+    }
+
+    @Override
+    public void preProcess(MultiDataSet multiDataSet) {
+        int batch = (int) multiDataSet.getFeatures(0).size(0);
+        multiDataSet.setLabels(new INDArray[] {labels(batch)});
+    }
+}

@@ -1,0 +1,156 @@
+package org.symile.samediff.dl4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.deeplearning4j.gradientcheck.GradientCheckUtil;
+import org.deeplearning4j.nn.conf.ComputationGraphConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.graph.MergeVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.symile.samediff.LossEvaluator;
+import org.symile.samediff.NegativeSampling;
+import org.symile.samediff.Permutations;
+import org.symile.samediff.SymileLoss;
+
+class SymileOutputLayerTest {
+    private static final int M = 3;
+    private static final int D = 3;
+
+    private static ComputationGraph graph(NegativeSampling ns, String lossFn, IUpdater updater, DataType dt) {
+        ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
+                .seed(7).dataType(dt).updater(updater).graphBuilder()
+                .addInputs("in0", "in1", "in2")
+                .setInputTypes(InputType.feedForward(2), InputType.feedForward(2), InputType.feedForward(2));
+        for (int k = 0; k < M; k++) {
+            b.addLayer("enc" + k, new DenseLayer.Builder().nIn(2).nOut(D).activation(Activation.TANH).build(),
+                    "in" + k);
+        }
+        b.addVertex("merge", new MergeVertex(), "enc0", "enc1", "enc2");
+        b.addLayer("symile", new SymileOutputLayer.Builder().numModalities(M).embeddingSize(D)
+                .negativeSampling(ns).lossFn(lossFn).logitScaleInit(0.2).build(), "merge");
+        b.setOutputs("symile");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        return g;
+    }
+
+    private static INDArray[] inputs(int rows, long seed, DataType dt) {
+        Nd4j.getRandom().setSeed(seed);
+        INDArray[] in = new INDArray[M];
+        for (int k = 0; k < M; k++) {
+            in[k] = Nd4j.rand(dt, rows, 2).subi(0.5);
+        }
+        return in;
+    }
+
+    @ParameterizedTest
+    @CsvSource({"n,symile", "n_squared,symile", "n,clip"})
+    void passesGradientCheckUtil(String ns, String lossFn) {
+        NegativeSampling sampling = NegativeSampling.fromFlag(ns);
+        DataType before = Nd4j.dataType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        try {
+            check(sampling, ns, lossFn);
+        } finally {
+            Nd4j.setDefaultDataTypes(before, before);
+        }
+    }
+
+    private static void check(NegativeSampling sampling, String ns, String lossFn) {
+        ComputationGraph g = graph(sampling, lossFn, new NoOp(), DataType.DOUBLE);
+        INDArray labels = new SymileLabels(M, sampling, new SplittableRandom(1)).labels(5).castTo(DataType.DOUBLE);
+        boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                .inputs(inputs(5, 11, DataType.DOUBLE)).labels(new INDArray[] {labels})
+                .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-10));
+        assertTrue(ok, "GradientCheckUtil failed for " + ns + "/" + lossFn);
+    }
+
+    @Test
+    void scoreIsTheSymileLossOfTheEmbeddings() {
+        ComputationGraph g = graph(NegativeSampling.N, "symile", new NoOp(), DataType.DOUBLE);
+        INDArray[] in = inputs(6, 5, DataType.DOUBLE);
+        SymileLabels source = new SymileLabels(M, NegativeSampling.N, new SplittableRandom(8));
+        INDArray labels = source.labels(6).castTo(DataType.DOUBLE);
+        double score = g.score(new MultiDataSet(in, new INDArray[] {labels}));
+
+        List<INDArray> reps = new ArrayList<>();
+        for (int k = 0; k < M; k++) {
+            reps.add(g.feedForward(in, false).get("enc" + k));
+        }
+        int[][][] perms = new int[M][M - 1][6];
+        for (int a = 0; a < M; a++) {
+            for (int k = 0; k < M - 1; k++) {
+                for (int i = 0; i < 6; i++) {
+                    perms[a][k][i] = labels.getInt(i, a * (M - 1) + k);
+                }
+            }
+        }
+        double expected = LossEvaluator.symile(SymileLoss.Config.of(NegativeSampling.N), DataType.DOUBLE)
+                .loss(reps, 0.2, Permutations.fixed(perms));
+        assertEquals(expected, score, 1e-10);
+    }
+
+    @Test
+    void trainsOnCorrelatedModalities() {
+        ComputationGraph g = graph(NegativeSampling.N, "symile", new Adam(0.05), DataType.FLOAT);
+        SymileLabels source = new SymileLabels(M, NegativeSampling.N, new SplittableRandom(2));
+        Nd4j.getRandom().setSeed(21);
+        INDArray z = Nd4j.rand(DataType.FLOAT, 64, 2).subi(0.5);
+        INDArray[] in = new INDArray[M];
+        for (int k = 0; k < M; k++) {
+            in[k] = z.add(Nd4j.randn(DataType.FLOAT, 64, 2).muli(0.05));
+        }
+        MultiDataSet fixedEval = new MultiDataSet(in, new INDArray[] {source.labels(64)});
+        double before = g.score(fixedEval);
+        for (int it = 0; it < 150; it++) {
+            MultiDataSet batch = new MultiDataSet(in, new INDArray[] {null});
+            source.preProcess(batch);
+            g.fit(batch);
+        }
+        double after = g.score(fixedEval);
+        assertTrue(after < before - 0.5, "loss before " + before + ", after " + after);
+        assertTrue(g.getParam("symile_" + SymileOutputLayer.LOGIT_SCALE).getDouble(0) != 0.2,
+                "the log-scale is trained");
+    }
+
+    @Test
+    void configSurvivesJson() {
+        ComputationGraph g = graph(NegativeSampling.N_SQUARED, "symile", new NoOp(), DataType.FLOAT);
+        ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(g.getConfiguration().toJson());
+        SymileOutputLayer layer = (SymileOutputLayer) ((org.deeplearning4j.nn.conf.graph.LayerVertex)
+                back.getVertices().get("symile")).getLayerConf().getLayer();
+        assertEquals(M, layer.getNumModalities());
+        assertEquals(D, layer.getEmbeddingSize());
+        assertEquals("n_squared", layer.getNegativeSampling());
+        assertEquals(0.2, layer.getLogitScaleInit(), 0.0);
+    }
+
+    @Test
+    void builderRejectsBadSettings() {
+        assertThrows(IllegalArgumentException.class,
+                () -> new SymileOutputLayer.Builder().numModalities(1).embeddingSize(4).build());
+        assertThrows(IllegalArgumentException.class,
+                () -> new SymileOutputLayer.Builder().embeddingSize(0).build());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new SymileOutputLayer.Builder().embeddingSize(4).lossFn("triplet").build());
+        assertTrue(e.getMessage().contains("triplet"));
+    }
+}
