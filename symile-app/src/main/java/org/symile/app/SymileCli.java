@@ -4,7 +4,10 @@ import java.io.PrintWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.cli.BenchCommand;
+import org.symile.app.cli.InformationsCommand;
+import org.symile.app.cli.TrainCommand;
 import org.symile.app.cli.SelfCheckCommand;
+import org.symile.app.runtime.NativeAllocator;
 import org.symile.app.runtime.StdoutFilter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +19,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "symile", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Symile contrastive learning (arXiv 2411.01053) on Deeplearning4j.",
-        subcommands = {SelfCheckCommand.class, BenchCommand.class})
+        subcommands = {TrainCommand.class, InformationsCommand.class, SelfCheckCommand.class, BenchCommand.class})
 public final class SymileCli implements Runnable {
     /** Exit status for bad input: unknown or invalid flags, unreadable or malformed files. */
     public static final int EXIT_USAGE = 2;
@@ -35,6 +38,7 @@ public final class SymileCli implements Runnable {
 
     public static void main(String[] args) {
         java.io.PrintStream stdout = StdoutFilter.install();
+        NativeAllocator.configure();
         int code = execute(new PrintWriter(stdout, true), new PrintWriter(System.err, true), args);
         System.exit(code);
     }

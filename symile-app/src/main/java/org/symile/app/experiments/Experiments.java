@@ -1,0 +1,29 @@
+package org.symile.app.experiments;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.symile.app.config.TrainArgs;
+import org.symile.app.runtime.Backend;
+import org.symile.app.xor.BinaryXorExperiment;
+
+/** Runs the experiment a {@link TrainArgs} names. */
+public final class Experiments {
+    private static final Logger LOG = LoggerFactory.getLogger(Experiments.class);
+
+    private Experiments() {
+    }
+
+    public static void train(TrainArgs args) {
+        Backend.logStartup();
+        if (args.wandb()) {
+            LOG.warn("--wandb True: Weights & Biases logging is not available in this port; metrics are written to"
+                    + " the run directory instead");
+        }
+        switch (args.experiment()) {
+            case BINARY_XOR -> BinaryXorExperiment.run(args);
+            case SYMILE_M3, SYMILE_MIMIC -> throw new UnsupportedOperationException("--experiment "
+                    + args.experiment() + " is not available in this build yet");
+            default -> throw new IllegalStateException(args.experiment().toString());
+        }
+    }
+}

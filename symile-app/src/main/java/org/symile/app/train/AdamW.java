@@ -1,0 +1,105 @@
+package org.symile.app.train;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.ops.transforms.Transforms;
+
+/**
+ * AdamW exactly as {@code torch.optim.AdamW} (upstream §1.9): decoupled weight decay applied to every trained
+ * tensor, the log-scale included, then the bias-corrected Adam step:
+ * <pre>
+ *   p ← p·(1 − lr·wd);  m ← β1·m + (1−β1)·g;  v ← β2·v + (1−β2)·g²
+ *   p ← p − (lr / (1−β1^t)) · m / (√v / √(1−β2^t) + ε)
+ * </pre>
+ * Implemented here rather than through ND4J's {@code Adam} so that its state (m, v, t) is plain arrays a
+ * checkpoint can hold and a resumed run continues bit for bit.
+ */
+public final class AdamW {
+
+    /** Hyperparameters (PyTorch defaults for betas and eps). */
+    public record Config(double lr, double weightDecay, double beta1, double beta2, double eps) {
+        public Config {
+            if (!(lr > 0) || !Double.isFinite(lr)) {
+                throw new IllegalArgumentException("--lr: expected a positive learning rate, got " + lr);
+            }
+            if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
+                throw new IllegalArgumentException("--weight_decay: expected >= 0, got " + weightDecay);
+            }
+        }
+
+        public static Config of(double lr, double weightDecay) {
+            return new Config(lr, weightDecay, 0.9, 0.999, 1e-8);
+        }
+    }
+
+    private final Config config;
+    private final Map<String, INDArray> m = new LinkedHashMap<>();
+    private final Map<String, INDArray> v = new LinkedHashMap<>();
+    private long step;
+
+    public AdamW(Config config) {
+        this.config = config;
+    }
+
+    public Config config() {
+        return config;
+    }
+
+    /** Updates every parameter in place from its gradient. */
+    public void step(Map<String, INDArray> params, Map<String, INDArray> grads) {
+        step++;
+        double bc1 = 1 - Math.pow(config.beta1(), step);
+        double bc2Sqrt = Math.sqrt(1 - Math.pow(config.beta2(), step));
+        double stepSize = config.lr() / bc1;
+        for (Map.Entry<String, INDArray> e : params.entrySet()) {
+            INDArray g = grads.get(e.getKey());
+            if (g == null) {
+                continue;
+            }
+            INDArray p = e.getValue();
+            INDArray mi = m.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
+            INDArray vi = v.computeIfAbsent(e.getKey(), k -> p.ulike().assign(0));
+            if (config.weightDecay() != 0) {
+                p.muli(1 - config.lr() * config.weightDecay());
+            }
+            INDArray gScaled = g.mul(1 - config.beta1());
+            mi.muli(config.beta1()).addi(gScaled);
+            INDArray g2 = g.mul(g).muli(1 - config.beta2());
+            vi.muli(config.beta2()).addi(g2);
+            INDArray denom = Transforms.sqrt(vi, true).divi(bc2Sqrt).addi(config.eps());
+            INDArray upd = mi.div(denom).muli(stepSize);
+            p.subi(upd);
+            for (INDArray t : new INDArray[] {gScaled, g2, denom, upd}) {
+                t.close();
+            }
+        }
+    }
+
+    /** Steps taken so far. */
+    public long steps() {
+        return step;
+    }
+
+    /** Optimizer state as named arrays ({@code m/<param>}, {@code v/<param>}) for a checkpoint. */
+    public Map<String, INDArray> state() {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        m.forEach((k, a) -> out.put("m/" + k, a));
+        v.forEach((k, a) -> out.put("v/" + k, a));
+        return out;
+    }
+
+    /** Restores the state written by {@link #state()} and the step count. */
+    public void restore(Map<String, INDArray> state, long steps) {
+        m.clear();
+        v.clear();
+        state.forEach((k, a) -> {
+            if (k.startsWith("m/")) {
+                m.put(k.substring(2), a.dup());
+            } else if (k.startsWith("v/")) {
+                v.put(k.substring(2), a.dup());
+            }
+        });
+        this.step = steps;
+    }
+}

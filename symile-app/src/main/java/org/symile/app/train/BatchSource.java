@@ -1,0 +1,21 @@
+package org.symile.app.train;
+
+import java.util.Iterator;
+import java.util.random.RandomGenerator;
+
+/** Where a trainer's minibatches come from: a fixed set of rows cut into batches each epoch. */
+public interface BatchSource {
+
+    /** Rows per epoch before batching. */
+    long rows();
+
+    /** Number of batches one epoch yields. */
+    int batchCount();
+
+    /**
+     * The batches of one epoch.
+     *
+     * @param shuffle order of the rows is drawn from it; null keeps the stored order
+     */
+    Iterator<Batch> epoch(RandomGenerator shuffle);
+}

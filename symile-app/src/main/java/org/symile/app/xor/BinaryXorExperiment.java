@@ -1,0 +1,171 @@
+package org.symile.app.xor;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.symile.app.config.TrainArgs;
+import org.symile.app.io.AtomicFiles;
+import org.symile.app.io.RunDirectory;
+import org.symile.app.train.AdamW;
+import org.symile.app.train.Checkpoint;
+import org.symile.app.train.RngStream;
+import org.symile.app.train.TensorBatches;
+import org.symile.app.train.TrainState;
+import org.symile.app.train.Trainer;
+import org.symile.app.train.Seeds;
+
+/**
+ * The binary_xor experiment (paper §5.1, spec §3): for each p̂ a fresh model is trained, the checkpoint with the
+ * lowest epoch-mean validation loss is kept, and b is predicted from (a, c) on fresh test draws. Writes
+ * {@code binary_xor_results.csv} (p_hat, loss_fn, acc) and {@code binary_xor_results.png} (accuracy against the
+ * Bayes-optimal curve) to the run directory, and per p̂ {@code p_hat_<p>/epoch=E-val_loss=V.ckpt} (best) and
+ * {@code last.ckpt} (resumable).
+ */
+public final class BinaryXorExperiment {
+    private static final Logger LOG = LoggerFactory.getLogger(BinaryXorExperiment.class);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    /** One test result. */
+    public record Row(double pHat, String lossFn, double acc) {
+    }
+
+    /** The run's directory and every test result. */
+    public record Result(Path runDir, List<Row> rows, long seed) {
+    }
+
+    private BinaryXorExperiment() {
+    }
+
+    public static Result run(TrainArgs args) {
+        TrainArgs.XorArgs x = args.xor();
+        ObjectNode resumeMeta = null;
+        Checkpoint resume = null;
+        if (args.ckptPath() != null) {
+            resume = Checkpoint.read(args.ckptPath());
+            resumeMeta = resume.meta();
+            if (!"binary_xor".equals(resumeMeta.path("experiment").asText())) {
+                throw new IllegalArgumentException("--ckpt_path " + args.ckptPath() + ": a "
+                        + resumeMeta.path("experiment").asText() + " checkpoint, not binary_xor");
+            }
+        }
+        long seed = resume != null ? resumeMeta.path("seed").asLong() : Seeds.resolve(args.useSeed(), args.seed());
+        Path runDir = resume != null ? Path.of(resumeMeta.path("save_dir").asText()) : RunDirectory.create(
+                args.ckptSaveDir());
+        List<Row> rows = new ArrayList<>();
+        int startIdx = 0;
+        if (resume != null) {
+            double p = resumeMeta.path("p_hat").asDouble();
+            startIdx = x.pHats().indexOf(p);
+            if (startIdx < 0) {
+                throw new IllegalArgumentException("--ckpt_path " + args.ckptPath() + ": its p_hat " + p
+                        + " is not among --p_hats " + x.pHats());
+            }
+            for (var r : resumeMeta.path("results")) {
+                if (r.path("p_hat").asDouble() != p) {
+                    rows.add(new Row(r.path("p_hat").asDouble(), r.path("loss_fn").asText(), r.path("acc").asDouble()));
+                }
+            }
+            boolean done = resumeMeta.path("p_hat_done").asBoolean();
+            if (done && resumeMeta.path("trainer").path("epoch").asInt() >= args.epochs()) {
+                startIdx++;
+                resume = null;
+            }
+        }
+        LOG.info("binary_xor: run directory {}, seed {}{}", runDir, seed,
+                args.useSeed() ? "" : " (drawn; repeat with --use_seed True --seed " + seed + ")");
+        Trainer trainer = new Trainer(new Trainer.Config(args.epochs(), args.checkValEveryNEpoch(),
+                args.limitTrainBatches(), args.limitValBatches(), AdamW.Config.of(args.lr(), args.weightDecay()),
+                "or --logit_scale_init (now " + args.logitScaleInit() + "), or --freeze_logit_scale True"));
+        for (int idx = startIdx; idx < x.pHats().size(); idx++) {
+            double p = x.pHats().get(idx);
+            PHatRun run = new PHatRun(args, trainer, seed, idx, runDir, rows,
+                    (long) (x.pHats().size() - idx - 1) * args.epochs());
+            if (resume != null && idx == startIdx) {
+                run.restore(resume);
+            }
+            double[] acc = run.trainAndTest();
+            rows.removeIf(r -> r.pHat() == p);
+            for (double a : acc) {
+                rows.add(new Row(p, args.lossFn(), a));
+            }
+            run.markDone(rows);
+            writeResults(runDir, args, rows, seed);
+        }
+        writeResults(runDir, args, rows, seed);
+        return new Result(runDir, rows, seed);
+    }
+
+    /** Writes the CSV, the plot and run_info.json (atomically; called after every p̂). */
+    static void writeResults(Path runDir, TrainArgs args, List<Row> rows, long seed) {
+        StringBuilder csv = new StringBuilder("p_hat,loss_fn,acc\n");
+        List<Row> sorted = new ArrayList<>(rows);
+        sorted.sort((a, b) -> Double.compare(a.pHat(), b.pHat()));
+        for (Row r : sorted) {
+            csv.append(String.format(Locale.ROOT, "%.1f,%s,%s%n", r.pHat(), r.lossFn(), r.acc()));
+        }
+        AtomicFiles.writeString(runDir.resolve("binary_xor_results.csv"), csv.toString());
+        XorPlots.accuracy(runDir.resolve("binary_xor_results.png"), args.xor().dV(), args.lossFn(), sorted);
+        ObjectNode info = JSON.createObjectNode();
+        info.set("args", JSON.valueToTree(args.toFlags()));
+        info.put("seed", seed);
+        ArrayNode res = info.putArray("results");
+        for (Row r : sorted) {
+            res.addObject().put("p_hat", r.pHat()).put("loss_fn", r.lossFn()).put("acc", r.acc())
+                    .put("bayes_optimal", BinaryXorData.bayesOptimal(args.xor().dV(), r.pHat()));
+        }
+        try {
+            AtomicFiles.writeString(runDir.resolve("run_info.json"), JSON.writeValueAsString(info) + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Checkpoint directory of one p̂: {@code p_hat_0.3}. */
+    static Path pHatDir(Path runDir, double p) {
+        return runDir.resolve(String.format(Locale.ROOT, "p_hat_%.1f", p));
+    }
+
+    static Map<String, Object> rowJson(Row r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("p_hat", r.pHat());
+        m.put("loss_fn", r.lossFn());
+        m.put("acc", r.acc());
+        return m;
+    }
+
+    static void delete(Path file) {
+        try {
+            Files.deleteIfExists(file);
+        } catch (IOException e) {
+            LOG.warn("could not delete old checkpoint {}: {}", file, e.getMessage());
+        }
+    }
+
+    static Map<String, INDArray> variables(BinaryXorModel model) {
+        Map<String, INDArray> vars = new LinkedHashMap<>();
+        for (var v : model.graph().variables()) {
+            if (v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.VARIABLE
+                    || v.getVariableType() == org.nd4j.autodiff.samediff.VariableType.CONSTANT) {
+                vars.put(v.name(), v.getArr());
+            }
+        }
+        return vars;
+    }
+
+    static RngStream stream(long seed, String tag, long... ids) {
+        return RngStream.derive(seed, tag, ids);
+    }
+}

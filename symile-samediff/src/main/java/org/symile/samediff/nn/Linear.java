@@ -1,0 +1,78 @@
+package org.symile.samediff.nn;
+
+import java.util.Objects;
+import java.util.random.RandomGenerator;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Fully connected layer y = x W + b, [N, in] -> [N, out], initialised like PyTorch's {@code nn.Linear}: weight and
+ * bias uniform on (−1/√in, 1/√in) (kaiming-uniform with a = √5). DL4J's default (Xavier) differs, and for the
+ * small XOR encoders that changes results. The initial values are drawn from a Java {@link RandomGenerator}, so
+ * they are the same on every backend. W is stored [in, out] (the transpose of PyTorch's [out, in]).
+ *
+ * <p>Written as {@code mmul} + broadcast {@code add}: SameDiff M2.1's {@code nn.linear} ({@code xw_plus_b})
+ * returned a different (wrong) value from the second execution of a graph on, when a Symile loss followed it.
+ */
+public final class Linear {
+    private final SDVariable weight;
+    private final SDVariable bias;
+
+    private Linear(SDVariable weight, SDVariable bias) {
+        this.weight = weight;
+        this.bias = bias;
+    }
+
+    /**
+     * Adds the parameters {@code name + "_W"} [in, out] and {@code name + "_b"} [out] to {@code sd}.
+     *
+     * @param bias whether the layer has a bias
+     */
+    public static Linear create(SameDiff sd, String name, long in, long out, boolean bias, RandomGenerator rng,
+                                DataType dtype) {
+        Objects.requireNonNull(rng, "rng");
+        if (in < 1 || out < 1) {
+            throw new IllegalArgumentException(name + ": expected positive sizes, got in=" + in + ", out=" + out);
+        }
+        double bound = 1.0 / Math.sqrt(in);
+        SDVariable w = sd.var(name + "_W", uniform(rng, bound, dtype, in, out));
+        SDVariable b = bias ? sd.var(name + "_b", uniform(rng, bound, dtype, out)) : null;
+        return new Linear(w, b);
+    }
+
+    /** Wraps existing parameters (W [in, out], b [out] or null). */
+    public static Linear of(SDVariable weight, SDVariable bias) {
+        return new Linear(Objects.requireNonNull(weight, "weight"), bias);
+    }
+
+    /** x W + b. */
+    public SDVariable apply(SameDiff sd, SDVariable x) {
+        SDVariable xw = sd.mmul(x, weight);
+        return bias == null ? xw : xw.add(bias);
+    }
+
+    public SDVariable weight() {
+        return weight;
+    }
+
+    /** The bias, or null. */
+    public SDVariable bias() {
+        return bias;
+    }
+
+    /** Array of the given shape with entries uniform on (−bound, bound), in row-major order of draws. */
+    public static INDArray uniform(RandomGenerator rng, double bound, DataType dtype, long... shape) {
+        long n = 1;
+        for (long s : shape) {
+            n *= s;
+        }
+        double[] v = new double[Math.toIntExact(n)];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (2 * rng.nextDouble() - 1) * bound;
+        }
+        return Nd4j.create(v, shape, DataType.DOUBLE).castTo(dtype);
+    }
+}
