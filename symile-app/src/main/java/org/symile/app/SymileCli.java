@@ -49,6 +49,7 @@ public final class SymileCli implements Runnable {
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setOverwrittenOptionsAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {
             String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
             err.println(cmd + ": " + oneLine(ex.getMessage()) + " (see '" + cmd + " --help')");

@@ -96,7 +96,7 @@ public final class SymileLoss {
         GraphMath.checkReps(reps, "Symile loss");
         List<SDVariable> r = List.copyOf(reps);
         if (config.negativeSampling() == NegativeSampling.N) {
-            return new SymileNGraph(sd, name, r, scale, null);
+            return new SymileNGraph(sd, name, r, scale, null, null);
         }
         if (config.memoryLean()) {
             return new SymileLeanGraph(sd, name, r, scale, new SymileNSquaredLean(config.leanChunkElements()));
@@ -105,14 +105,16 @@ public final class SymileLoss {
     }
 
     /**
-     * Builds the loss with its O(N) permutations taken from one graph input instead of the placeholders
+     * Builds the loss with its O(N) inputs taken from graph variables instead of the placeholders
      * {@link LossGraph#feed} fills: column a·(M-1)+k of {@code permutations} ([B, M(M-1)], any numeric type)
-     * holds the row permutation of non-anchor k of anchor a. For graphs that can carry only one extra input,
-     * such as a DL4J output layer's labels. Deterministic samplings ignore the input.
+     * holds the row permutation of non-anchor k of anchor a, and {@code identity} is a [B, B] identity matrix.
+     * For graphs whose extra inputs are fixed, such as a DL4J output layer's labels. Deterministic samplings
+     * ignore both.
      */
     public LossGraph build(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale,
-                           SDVariable permutations) {
+                           SDVariable permutations, SDVariable identity) {
         Objects.requireNonNull(permutations, "permutations");
+        Objects.requireNonNull(identity, "identity");
         if (config.negativeSampling() != NegativeSampling.N) {
             return build(sd, name, reps, scale);
         }
@@ -120,6 +122,6 @@ public final class SymileLoss {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "Symile loss");
-        return new SymileNGraph(sd, name, List.copyOf(reps), scale, permutations);
+        return new SymileNGraph(sd, name, List.copyOf(reps), scale, permutations, identity);
     }
 }

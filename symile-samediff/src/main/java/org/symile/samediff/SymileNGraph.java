@@ -16,35 +16,53 @@ import org.nd4j.linalg.factory.Nd4j;
  *
  * <p>Per anchor x with non-anchors n_1..n_{M-1} and row permutations p_1..p_{M-1}:
  * <pre>
- *   Q  = n_1[p_1] ⊙ … ⊙ n_{M-1}[p_{M-1}]          [B,d]
- *   L  = x Qᵀ + I ⊙ (pos − x Qᵀ)                   [B,B], pos_i = MIP(r_1[i], …, r_M[i]) on the diagonal
- *   ce = −mean_i diagPart(logSoftmax(s·L))
+ *   Q  = n_1[p_1] ⊙ … ⊙ n_{M-1}[p_{M-1}]                [B,d]
+ *   Z  = (s·x) Qᵀ + I ⊙ s·(pos − rowdot(x, Q))           [B,B]: positive MIP on the diagonal
+ *   ce = −mean_i diagPart(logSoftmax(Z))
  * </pre>
+ * (the diagonal of x Qᵀ is rowdot(x, Q), so the correction is computed on [B] vectors and only three [B,B]
+ * arrays are formed per anchor).
  * Row gathers are written as scatter-adds into zeros with the inverse permutation (exact gradients; see
  * {@link GraphMath#scatterRows}). The inverse permutations are placeholders filled by {@link #feed}, or, when the
  * graph's only extra input is one [B, M(M-1)] array of raw permutations (a DL4J layer's labels), derived in the
- * graph with {@code invertPermutation}. The diagonal is replaced arithmetically with a dynamic identity:
- * {@code matrix_set_diag} crashed the JVM (SIGSEGV) inside a DL4J layer on M2.1.
+ * graph with {@code invertPermutation}. The diagonal is replaced arithmetically with an identity matrix that is an
+ * input too (cached per batch size): on M2.1 {@code matrix_set_diag} crashed the JVM (SIGSEGV) inside a DL4J
+ * layer, and building the identity in the graph ({@code eye}, {@code diag}, {@code eq(range, range)}) leaks
+ * native memory on every execution.
  */
 final class SymileNGraph implements LossGraph {
     private final int m;
     private final String[][] invNames;
     private final List<String> placeholders;
     private final boolean external;
+    private final String eyeName;
+    private final DataType dtype;
+    private INDArray eye;
     private final SDVariable loss;
 
     /**
-     * @param permutationInput null to take the inverse permutations as placeholders fed by {@link #feed};
-     *                         otherwise a [B, M(M-1)] input whose column a·(M-1)+k holds permutation p_k of
-     *                         anchor a
+     * @param permutationInput null to take the inverse permutations and the identity as placeholders fed by
+     *                         {@link #feed}; otherwise a [B, M(M-1)] input whose column a·(M-1)+k holds
+     *                         permutation p_k of anchor a
+     * @param identityInput    with {@code permutationInput}: a [B, B] identity matrix input
      */
-    SymileNGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale, SDVariable permutationInput) {
+    SymileNGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale, SDVariable permutationInput,
+                 SDVariable identityInput) {
         this.m = reps.size();
         this.invNames = new String[m][m - 1];
         this.external = permutationInput != null;
+        this.dtype = reps.get(0).dataType();
         List<String> ph = new ArrayList<>();
         SDVariable pos = GraphMath.mip(reps);
-        SDVariable eye = sd.math.eye(sd.reshape(sd.sizeAt(reps.get(0), 0), 1)).castTo(reps.get(0).dataType());
+        SDVariable eye;
+        if (external) {
+            eyeName = null;
+            eye = identityInput.castTo(dtype);
+        } else {
+            eyeName = name + "_eye";
+            eye = sd.placeHolder(eyeName, dtype, -1, -1);
+            ph.add(eyeName);
+        }
         SDVariable total = null;
         for (int a = 0; a < m; a++) {
             List<SDVariable> non = new ArrayList<>(reps);
@@ -64,9 +82,11 @@ final class SymileNGraph implements LossGraph {
                 SDVariable shuffled = GraphMath.scatterRows(sd, non.get(k), inv);
                 q = q == null ? shuffled : q.mul(shuffled);
             }
-            SDVariable raw = sd.mmul(x, q, false, true, false);
-            SDVariable logits = raw.add(eye.mul(pos.sub(raw)));
-            SDVariable ce = sd.math.diagPart(sd.nn.logSoftmax(logits.mul(scale.scale()))).mean();
+            SDVariable s = scale.scale();
+            SDVariable raw = sd.mmul(x.mul(s), q, false, true, false);
+            SDVariable correction = pos.sub(x.mul(q).sum(true, 1)).mul(s);
+            SDVariable logits = raw.add(eye.mul(correction));
+            SDVariable ce = sd.math.diagPart(sd.nn.logSoftmax(logits)).mean();
             total = total == null ? ce : total.add(ce);
         }
         this.loss = total.div(name, -m);
@@ -91,6 +111,10 @@ final class SymileNGraph implements LossGraph {
         if (external) {
             return;
         }
+        if (eye == null || eye.rows() != batchSize) {
+            eye = Nd4j.eye(batchSize).castTo(dtype);
+        }
+        feed.put(eyeName, eye);
         for (int a = 0; a < m; a++) {
             for (int k = 0; k < m - 1; k++) {
                 int[] p = permutations.next(a, k, batchSize);

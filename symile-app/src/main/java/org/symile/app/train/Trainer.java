@@ -82,6 +82,7 @@ public final class Trainer {
     }
 
     private final Config config;
+    private final WorkspaceMemory workspace = new WorkspaceMemory("symile_train_step");
 
     public Trainer(Config config) {
         this.config = config;
@@ -100,6 +101,10 @@ public final class Trainer {
         outputs.addAll(model.trainingOutputs());
         NativeMemoryGuard guard = NativeMemoryGuard.standard();
         Permutations negatives = Permutations.random(state.negatives());
+        if (sd.getFunction("grad") == null) {
+            sd.createGradFunction();
+        }
+        workspace.attach(sd);
         double secondsPerEpoch = Double.NaN;
         for (int epoch = state.epoch(); epoch < config.epochs(); epoch++) {
             long t0 = System.nanoTime();
@@ -111,7 +116,10 @@ public final class Trainer {
                 Batch b = it.next();
                 Map<String, INDArray> feed = new HashMap<>(model.placeholders(b, true));
                 model.loss().feed(sd, feed, b.rows(), negatives);
-                var result = sd.calculateGradientsAndOutputs(feed, outputs, model.trainable());
+                org.nd4j.autodiff.samediff.api.OutAndGrad result;
+                try (var ws = workspace.open()) {
+                    result = sd.calculateGradientsAndOutputs(feed, outputs, model.trainable());
+                }
                 double loss = result.getOutputs().get(lossName).getDouble(0);
                 if (!Double.isFinite(loss)) {
                     throw new TrainingDivergedException(String.format("%strain loss is %s at epoch %d, step %d: the"
@@ -127,7 +135,6 @@ public final class Trainer {
                 // return the step's buffers to the allocator now rather than at the next garbage collection
                 close(result.getGradients().values());
                 close(result.getOutputs().values());
-                close(feed.values());
                 lossSum += loss * b.rows();
                 seen += b.rows();
                 state.nextStep();
@@ -172,16 +179,19 @@ public final class Trainer {
         String lossName = model.loss().loss().name();
         int limit = limit(val.batchCount(), config.limitValBatches());
         Iterator<Batch> it = val.epoch(null);
+        workspace.attach(sd);
         double sum = 0;
         long rows = 0;
         for (int i = 0; i < limit && it.hasNext(); i++) {
             Batch b = it.next();
             Map<String, INDArray> feed = new HashMap<>(model.placeholders(b, false));
             model.loss().feed(sd, feed, b.rows(), negatives);
-            Map<String, INDArray> out = sd.output(feed, lossName);
+            Map<String, INDArray> out;
+            try (var ws = workspace.open()) {
+                out = sd.output(feed, lossName);
+            }
             double loss = out.get(lossName).getDouble(0);
             close(out.values());
-            close(feed.values());
             sum += loss * b.rows();
             rows += b.rows();
         }

@@ -27,7 +27,7 @@ class ValidationLossTest {
         String[] all = new String[base.length + extra.length];
         System.arraycopy(base, 0, all, 0, base.length);
         System.arraycopy(extra, 0, all, base.length, extra.length);
-        new CommandLine(cmd).parseArgs(all);
+        new CommandLine(cmd).setOverwrittenOptionsAllowed(true).parseArgs(all);
         return cmd.toArgs();
     }
 

@@ -29,11 +29,15 @@ public final class SymileLabels implements MultiDataSetPreProcessor {
         this.permutations = Permutations.random(Objects.requireNonNull(rng, "rng"));
     }
 
-    /** Labels for a minibatch of {@code batchSize} rows: [B, M(M-1)] permutations, or [B, 1] zeros. */
+    /**
+     * Labels for a minibatch of {@code batchSize} rows: [B, M(M-1) + B] permutations and identity, or [B, 1]
+     * zeros.
+     */
     public INDArray labels(int batchSize) {
-        int width = SymileOutputLayer.labelWidth(numModalities, negativeSampling);
+        int width = SymileOutputLayer.labelWidth(numModalities, negativeSampling, batchSize);
         float[][] out = new float[batchSize][width];
         if (negativeSampling == NegativeSampling.N) {
+            int k0 = numModalities * (numModalities - 1);
             for (int a = 0; a < numModalities; a++) {
                 for (int k = 0; k < numModalities - 1; k++) {
                     int[] p = permutations.next(a, k, batchSize);
@@ -41,6 +45,9 @@ public final class SymileLabels implements MultiDataSetPreProcessor {
                         out[i][a * (numModalities - 1) + k] = p[i];
                     }
                 }
+            }
+            for (int i = 0; i < batchSize; i++) {
+                out[i][k0 + i] = 1f;
             }
         }
         return Nd4j.createFromArray(out).castTo(DataType.FLOAT);

@@ -24,9 +24,11 @@ import org.symile.samediff.SymileLoss;
  * [1, 1]), initialised to {@code logitScaleInit}; DL4J's updater and weight decay reach it like any weight. Its
  * activations are its input (the embeddings).
  *
- * <p>Labels: DL4J needs labels for an output layer. With O(N) negatives they carry the permutations: a
- * [mb, M(M-1)] array whose column a·(M-1)+k is the row permutation of non-anchor k of anchor a, drawn fresh per
- * minibatch by {@link SymileLabels}. Otherwise any [mb, 1] array (its values are ignored).
+ * <p>Labels: DL4J needs labels for an output layer. With O(N) negatives they carry the negatives: a
+ * [mb, M(M-1) + mb] array whose column a·(M-1)+k is the row permutation of non-anchor k of anchor a, drawn fresh
+ * per minibatch, followed by an mb x mb identity block (used to put the positives on the diagonal without
+ * building an identity in the graph, which leaks native memory in M2.1); {@link SymileLabels} makes them.
+ * Otherwise any [mb, 1] array (its values are ignored).
  *
  * <p>The score DL4J reports is the loss (DL4J divides the layer's summed score by the minibatch size). Updater
  * and regularisation come from the network's global configuration; set {@code .weightDecay(wd, true)} there to
@@ -65,9 +67,15 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         LossGraph loss;
         if ("clip".equals(lossFn)) {
             loss = new ClipLoss().build(sd, "symile_layer_loss", reps, scale);
-        } else {
+        } else if (NegativeSampling.fromFlag(negativeSampling) != NegativeSampling.N) {
             loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling))
-                    .build(sd, "symile_layer_loss", reps, scale, labels);
+                    .build(sd, "symile_layer_loss", reps, scale);
+        } else {
+            int k = numModalities * (numModalities - 1);
+            SDVariable perms = labels.get(SDIndex.all(), SDIndex.interval(0, k));
+            SDVariable identity = sd.slice(labels, new int[] {0, k}, -1, -1);
+            loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling))
+                    .build(sd, "symile_layer_loss", reps, scale, perms, identity);
         }
         // DL4J divides an output layer's score by the minibatch size, so return the sum over the batch
         return loss.loss().mul(sd.sizeAt(layerInput, 0).castTo(layerInput.dataType()));
@@ -93,9 +101,9 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         return inputType;
     }
 
-    /** Width of the labels array this layer expects for a given configuration. */
-    public static int labelWidth(int numModalities, NegativeSampling negativeSampling) {
-        return negativeSampling == NegativeSampling.N ? numModalities * (numModalities - 1) : 1;
+    /** Width of the labels array this layer expects for a minibatch of {@code batchSize} rows. */
+    public static int labelWidth(int numModalities, NegativeSampling negativeSampling, int batchSize) {
+        return negativeSampling == NegativeSampling.N ? numModalities * (numModalities - 1) + batchSize : 1;
     }
 
     public int getNumModalities() {
