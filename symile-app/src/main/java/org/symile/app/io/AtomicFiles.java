@@ -25,6 +25,15 @@ public final class AtomicFiles {
     private AtomicFiles() {
     }
 
+    /** Deletes temporary files a killed writer of {@code name} left behind (they are never renamed). */
+    private static void removeStale(Path dir, String name) throws IOException {
+        try (var files = Files.newDirectoryStream(dir, "." + name + "*.tmp")) {
+            for (Path f : files) {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
     public static void writeString(Path target, String content) {
         write(target, out -> out.write(content.getBytes(StandardCharsets.UTF_8)));
     }
@@ -34,6 +43,7 @@ public final class AtomicFiles {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
+            removeStale(dir, target.getFileName().toString());
             tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
                  OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {

@@ -1,0 +1,146 @@
+package org.symile.app.xor;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.symile.app.CliRunner;
+import org.symile.app.train.Checkpoint;
+
+class BinaryXorExperimentTest {
+
+    static String[] tiny(Path root, String... extra) {
+        List<String> a = new ArrayList<>(List.of("train", "--experiment", "binary_xor", "--use_seed", "True",
+                "--seed", "3", "--d", "8", "--d_v", "3", "--train_n", "64", "--val_n", "32", "--test_n", "32",
+                "--batch_sz_train", "16", "--batch_sz_val", "16", "--batch_sz_test", "16", "--epochs", "2",
+                "--ckpt_save_dir", root.toString()));
+        a.addAll(List.of(extra));
+        return a.toArray(new String[0]);
+    }
+
+    static Path onlyRun(Path root) throws IOException {
+        try (Stream<Path> s = Files.list(root)) {
+            List<Path> runs = s.filter(Files::isDirectory).toList();
+            assertEquals(1, runs.size(), runs.toString());
+            assertTrue(runs.get(0).getFileName().toString().matches("\\d{8}_\\d{6}_\\d{4}"), runs.toString());
+            return runs.get(0);
+        }
+    }
+
+    @Test
+    void tinySweepWritesElevenRowsAndAPlot(@TempDir Path root) throws IOException {
+        CliRunner.Run r = CliRunner.run(tiny(root));
+        assertEquals(0, r.code(), r.err());
+        Path run = onlyRun(root);
+        List<String> csv = Files.readAllLines(run.resolve("binary_xor_results.csv"));
+        assertEquals("p_hat,loss_fn,acc", csv.get(0));
+        assertEquals(12, csv.size(), csv.toString());
+        for (int i = 1; i <= 11; i++) {
+            String[] f = csv.get(i).split(",");
+            assertEquals(String.format("%.1f", (i - 1) / 10.0), f[0]);
+            assertEquals("symile", f[1]);
+            double acc = Double.parseDouble(f[2]);
+            assertTrue(acc >= 0 && acc <= 1, csv.get(i));
+        }
+        byte[] png = Files.readAllBytes(run.resolve("binary_xor_results.png"));
+        assertEquals((byte) 0x89, png[0]);
+        assertEquals('P', png[1]);
+        assertTrue(Files.exists(run.resolve("run_info.json")));
+        // one best checkpoint and last.ckpt per p_hat
+        try (Stream<Path> s = Files.list(run.resolve("p_hat_0.5"))) {
+            List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
+            assertEquals(2, names.size(), names.toString());
+            assertTrue(names.get(0).matches("epoch=\\d+-val_loss=\\d+\\.\\d{4}\\.ckpt"), names.toString());
+            assertEquals("last.ckpt", names.get(1));
+        }
+    }
+
+    @Test
+    void bootstrapWritesElevenTimesBootstrapNRows(@TempDir Path root) throws IOException {
+        CliRunner.Run r = CliRunner.run(tiny(root, "--bootstrap", "True", "--bootstrap_n", "2", "--loss_fn",
+                "clip", "--epochs", "1"));
+        assertEquals(0, r.code(), r.err());
+        List<String> csv = Files.readAllLines(onlyRun(root).resolve("binary_xor_results.csv"));
+        assertEquals(1 + 22, csv.size());
+        assertTrue(csv.get(1).contains(",clip,"));
+    }
+
+    @Test
+    void sameSeedGivesIdenticalResults(@TempDir Path root) throws IOException {
+        Path a = root.resolve("a");
+        Path b = root.resolve("b");
+        assertEquals(0, CliRunner.run(tiny(a, "--p_hats", "0.0,1.0")).code());
+        assertEquals(0, CliRunner.run(tiny(b, "--p_hats", "0.0,1.0")).code());
+        assertEquals(Files.readAllLines(onlyRun(a).resolve("binary_xor_results.csv")),
+                Files.readAllLines(onlyRun(b).resolve("binary_xor_results.csv")));
+        assertVariablesEqual(onlyRun(a).resolve("p_hat_1.0/last.ckpt"), onlyRun(b).resolve("p_hat_1.0/last.ckpt"));
+    }
+
+    @Test
+    void resumedRunContinuesExactlyLikeAnUninterruptedOne(@TempDir Path root) throws IOException {
+        Path full = root.resolve("full");
+        Path cut = root.resolve("cut");
+        assertEquals(0, CliRunner.run(tiny(full, "--p_hats", "0.5", "--epochs", "4")).code());
+        assertEquals(0, CliRunner.run(tiny(cut, "--p_hats", "0.5", "--epochs", "2")).code());
+        Path last = onlyRun(cut).resolve("p_hat_0.5/last.ckpt");
+        assertEquals(2, Checkpoint.read(last).meta().path("trainer").path("epoch").asInt());
+        CliRunner.Run resumed = CliRunner.run(tiny(cut, "--p_hats", "0.5", "--epochs", "4", "--ckpt_path",
+                last.toString()));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertEquals(4, Checkpoint.read(last).meta().path("trainer").path("epoch").asInt());
+        assertVariablesEqual(onlyRun(full).resolve("p_hat_0.5/last.ckpt"), last);
+        assertEquals(Files.readAllLines(onlyRun(full).resolve("binary_xor_results.csv")),
+                Files.readAllLines(onlyRun(cut).resolve("binary_xor_results.csv")));
+    }
+
+    static void assertVariablesEqual(Path a, Path b) {
+        Map<String, INDArray> va = Checkpoint.read(a).variables();
+        Map<String, INDArray> vb = Checkpoint.read(b).variables();
+        assertEquals(va.keySet(), vb.keySet());
+        for (String k : va.keySet()) {
+            assertArrayEquals(va.get(k).data().asFloat(), vb.get(k).data().asFloat(), 0f, k);
+        }
+        Map<String, INDArray> oa = Checkpoint.read(a).optimizer();
+        Map<String, INDArray> ob = Checkpoint.read(b).optimizer();
+        for (String k : oa.keySet()) {
+            assertArrayEquals(oa.get(k).data().asFloat(), ob.get(k).data().asFloat(), 0f, k);
+        }
+    }
+
+    @Test
+    void resumeFromAMissingOrForeignFileIsAUsageError(@TempDir Path root) throws IOException {
+        CliRunner.Run r = CliRunner.run(tiny(root, "--ckpt_path", root.resolve("nope.ckpt").toString()));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--ckpt_path") && r.err().contains("nope.ckpt"), r.err());
+        Path junk = root.resolve("junk.ckpt");
+        Files.writeString(junk, "not a zip");
+        r = CliRunner.run(tiny(root, "--ckpt_path", junk.toString()));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("not a") && r.err().contains("junk.ckpt"), r.err());
+    }
+
+    @Test
+    void informationsCommandWritesCsvAndPlot(@TempDir Path root) throws IOException {
+        CliRunner.Run r = CliRunner.run("informations", "--d_v", "2", "--save_dir", root.toString());
+        assertEquals(0, r.code(), r.err());
+        Path csv = Path.of(r.out().trim());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals("p_hat,value,type", lines.get(0));
+        assertEquals(1 + 55, lines.size());
+        long bc = lines.stream().filter(l -> l.endsWith(",mi_b_c"))
+                .filter(l -> Math.abs(Double.parseDouble(l.split(",")[1])) < 1e-12).count();
+        assertEquals(11, bc, "I(b;c) = 0 at every p_hat");
+        assertTrue(Files.size(csv.resolveSibling("mi.png")) > 1000);
+        assertEquals(2, CliRunner.run("informations", "--d_v", "0", "--save_dir", root.toString()).code());
+    }
+}
