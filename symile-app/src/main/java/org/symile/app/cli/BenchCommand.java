@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.symile.app.bench.LossBenchmark;
-import org.symile.app.io.AtomicFiles;
+import org.symile.data.io.AtomicFiles;
 import org.symile.app.runtime.Backend;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;

@@ -10,7 +10,7 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
-import org.symile.app.io.AtomicFiles;
+import org.symile.data.io.AtomicFiles;
 
 /** PNG line charts (XChart), written atomically. */
 public final class Charts {

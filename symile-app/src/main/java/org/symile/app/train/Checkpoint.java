@@ -16,7 +16,7 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.symile.app.io.AtomicFiles;
+import org.symile.data.io.AtomicFiles;
 
 /**
  * A training checkpoint: one zip file holding {@code meta.json} (format, experiment, epoch, step, the run's

@@ -17,7 +17,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.config.TrainArgs;
-import org.symile.app.io.AtomicFiles;
+import org.symile.data.io.AtomicFiles;
 import org.symile.app.io.RunDirectory;
 import org.symile.app.train.AdamW;
 import org.symile.app.train.Checkpoint;

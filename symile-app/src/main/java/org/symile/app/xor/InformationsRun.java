@@ -3,7 +3,7 @@ package org.symile.app.xor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.symile.app.io.AtomicFiles;
+import org.symile.data.io.AtomicFiles;
 import org.symile.app.io.RunDirectory;
 
 /**

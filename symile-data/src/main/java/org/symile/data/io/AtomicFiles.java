@@ -1,4 +1,4 @@
-package org.symile.app.io;
+package org.symile.data.io;
 
 import java.io.IOException;
 import java.io.OutputStream;
