@@ -4,7 +4,9 @@ import java.io.PrintWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.cli.BenchCommand;
+import org.symile.app.cli.GenerateCommand;
 import org.symile.app.cli.InformationsCommand;
+import org.symile.app.cli.InspectCommand;
 import org.symile.app.cli.TrainCommand;
 import org.symile.app.cli.SelfCheckCommand;
 import org.symile.app.runtime.NativeAllocator;
@@ -19,7 +21,8 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "symile", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Symile contrastive learning (arXiv 2411.01053) on Deeplearning4j.",
-        subcommands = {TrainCommand.class, InformationsCommand.class, SelfCheckCommand.class, BenchCommand.class})
+        subcommands = {TrainCommand.class, InformationsCommand.class, GenerateCommand.class, InspectCommand.class,
+                SelfCheckCommand.class, BenchCommand.class})
 public final class SymileCli implements Runnable {
     /** Exit status for bad input: unknown or invalid flags, unreadable or malformed files. */
     public static final int EXIT_USAGE = 2;

@@ -122,6 +122,38 @@ final class StridedTensor implements TensorSource {
         return out;
     }
 
+    @Override
+    public INDArray readRows(long[] indices) {
+        if (shape.length == 0 || !Arrays.equals(strides, cStrides(shape)) || !littleEndian) {
+            return TensorSource.super.readRows(indices);
+        }
+        long[] outShape = shape.clone();
+        outShape[0] = indices.length;
+        long rowElems = 1;
+        for (int i = 1; i < shape.length; i++) {
+            rowElems *= shape[i];
+        }
+        if (indices.length == 0 || rowElems == 0) {
+            return Nd4j.create(type.dataType(), outShape);
+        }
+        long rowBytes = rowElems * type.width();
+        if (rowBytes * indices.length > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(origin + ": a read of " + indices.length + " rows exceeds 2 GiB");
+        }
+        INDArray out = Nd4j.createUninitialized(type.dataType(), outShape);
+        ByteBuffer dst = out.data().asNio().order(ByteOrder.nativeOrder());
+        for (int i = 0; i < indices.length; i++) {
+            long r = indices[i];
+            if (r < 0 || r >= shape[0]) {
+                throw new IndexOutOfBoundsException(origin + ": row " + r + " outside 0.." + shape[0]);
+            }
+            ByteBuffer part = dst.duplicate();
+            part.position((int) (i * rowBytes)).limit((int) ((i + 1) * rowBytes));
+            region.copy((offset + r * strides[0]) * type.width(), part);
+        }
+        return out;
+    }
+
     /** Walks the output in C order and fetches each source element through the strides. */
     private void gather(long from, long[] outShape, ByteBuffer dst) {
         int rank = outShape.length;

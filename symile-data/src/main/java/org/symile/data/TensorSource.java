@@ -32,6 +32,23 @@ public interface TensorSource extends AutoCloseable {
     /** Rows [from, to) as an array of shape [to - from, rowShape...] in {@link ElementType#dataType()}. */
     INDArray readRows(long from, long to);
 
+    /**
+     * The rows at {@code indices} (any order, repeats allowed), stacked: [indices.length, rowShape...]. Used for
+     * shuffled batches.
+     */
+    default INDArray readRows(long[] indices) {
+        if (indices.length == 0) {
+            long[] s = shape().clone();
+            s[0] = 0;
+            return org.nd4j.linalg.factory.Nd4j.create(elementType().dataType(), s);
+        }
+        INDArray[] rows = new INDArray[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            rows[i] = readRows(indices[i], indices[i] + 1);
+        }
+        return org.nd4j.linalg.factory.Nd4j.concat(0, rows);
+    }
+
     /** The whole tensor. */
     default INDArray read() {
         if (shape().length == 0) {

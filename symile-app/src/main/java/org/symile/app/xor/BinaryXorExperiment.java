@@ -1,5 +1,6 @@
 package org.symile.app.xor;
 
+import org.symile.data.synthetic.BinaryXor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -124,7 +125,7 @@ public final class BinaryXorExperiment {
         ArrayNode res = info.putArray("results");
         for (Row r : sorted) {
             res.addObject().put("p_hat", r.pHat()).put("loss_fn", r.lossFn()).put("acc", r.acc())
-                    .put("bayes_optimal", BinaryXorData.bayesOptimal(args.xor().dV(), r.pHat()));
+                    .put("bayes_optimal", BinaryXor.bayesOptimal(args.xor().dV(), r.pHat()));
         }
         try {
             AtomicFiles.writeString(runDir.resolve("run_info.json"), JSON.writeValueAsString(info) + "\n");

@@ -1,5 +1,6 @@
 package org.symile.app.xor;
 
+import org.symile.data.synthetic.BinaryXor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -93,7 +94,7 @@ public final class BinaryXorModel implements TrainableModel {
             throw new IllegalArgumentException("--test_n: " + test.get("a").rows() + " samples make no whole batch of"
                     + " --batch_sz_test " + batchSize);
         }
-        INDArray cand = sd.output(Map.of("b", BinaryXorData.candidates(dv)), "r_b").get("r_b");
+        INDArray cand = sd.output(Map.of("b", BinaryXor.candidates(dv)), "r_b").get("r_b");
         double s = Math.exp(sd.getArrForVarName(scale.logScale().name()).getDouble(0));
         ZeroShot.Score score = lossFn.equals("clip") ? ZeroShot.Score.CLIP : ZeroShot.Score.SYMILE;
         long correct = 0;
@@ -103,7 +104,7 @@ public final class BinaryXorModel implements TrainableModel {
             Map<String, INDArray> q = sd.output(Map.of("a", test.get("a").get(idx, all).dup(), "c",
                     test.get("c").get(idx, all).dup()), "r_a", "r_c");
             long[] pred = ZeroShot.argmax(score, cand, List.of(q.get("r_a"), q.get("r_c")), s, ZeroShot.DEFAULT_CHUNK);
-            long[] truth = BinaryXorData.indices(test.get("b").get(idx, all));
+            long[] truth = BinaryXor.indices(test.get("b").get(idx, all));
             for (int i = 0; i < pred.length; i++) {
                 correct += pred[i] == truth[i] ? 1 : 0;
             }

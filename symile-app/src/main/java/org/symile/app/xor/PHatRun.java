@@ -1,5 +1,6 @@
 package org.symile.app.xor;
 
+import org.symile.data.synthetic.BinaryXor;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -84,9 +85,9 @@ final class PHatRun implements Trainer.Listener {
     /** Trains (from the restored epoch on) and returns the test accuracies (one, or bootstrap_n). */
     double[] trainAndTest() {
         TrainArgs.XorArgs x = args.xor();
-        Map<String, INDArray> train = BinaryXorData.generate(x.trainN(), x.dV(), pHat,
+        Map<String, INDArray> train = BinaryXor.generate(x.trainN(), x.dV(), pHat,
                 BinaryXorExperiment.stream(seed, "data", idx, 0));
-        Map<String, INDArray> val = BinaryXorData.generate(x.valN(), x.dV(), pHat,
+        Map<String, INDArray> val = BinaryXor.generate(x.valN(), x.dV(), pHat,
                 BinaryXorExperiment.stream(seed, "data", idx, 1));
         // upstream's val and test loaders drop the last partial batch (spec §3.4)
         trainer.fit(model, new TensorBatches(train, args.batchSzTrain(), args.dropLast()),
@@ -100,13 +101,13 @@ final class PHatRun implements Trainer.Listener {
         int reps = x.bootstrap() ? x.bootstrapN() : 1;
         double[] acc = new double[reps];
         for (int r = 0; r < reps; r++) {
-            Map<String, INDArray> test = BinaryXorData.generate(x.testN(), x.dV(), pHat,
+            Map<String, INDArray> test = BinaryXor.generate(x.testN(), x.dV(), pHat,
                     BinaryXorExperiment.stream(seed, "test", idx, r));
             acc[r] = model.testAccuracy(test, args.batchSzTest());
         }
         LOG.info("[p_hat {}] test_acc {} (Bayes-optimal {})", fmtP(), java.util.Arrays.toString(
                 java.util.Arrays.stream(acc).mapToObj(a -> String.format(Locale.ROOT, "%.4f", a)).toArray()),
-                String.format(Locale.ROOT, "%.4f", BinaryXorData.bayesOptimal(x.dV(), pHat)));
+                String.format(Locale.ROOT, "%.4f", BinaryXor.bayesOptimal(x.dV(), pHat)));
         return acc;
     }
 

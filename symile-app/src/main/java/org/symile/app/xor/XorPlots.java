@@ -1,5 +1,6 @@
 package org.symile.app.xor;
 
+import org.symile.data.synthetic.BinaryXor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,7 +23,7 @@ final class XorPlots {
         List<Double> chance = new ArrayList<>();
         for (int i = 0; i <= 100; i++) {
             grid.add(i / 100.0);
-            bayes.add(BinaryXorData.bayesOptimal(dv, i / 100.0));
+            bayes.add(BinaryXor.bayesOptimal(dv, i / 100.0));
             chance.add(Math.pow(2, -dv));
         }
         List<Charts.Series> series = new ArrayList<>();

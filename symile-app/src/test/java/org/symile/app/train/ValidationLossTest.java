@@ -1,5 +1,6 @@
 package org.symile.app.train;
 
+import org.symile.data.synthetic.BinaryXor;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.util.HashMap;
@@ -10,7 +11,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.symile.app.cli.TrainCommand;
 import org.symile.app.config.TrainArgs;
-import org.symile.app.xor.BinaryXorData;
 import org.symile.app.xor.BinaryXorModel;
 import org.symile.samediff.LossEvaluator;
 import org.symile.samediff.Permutations;
@@ -35,8 +35,8 @@ class ValidationLossTest {
     void trainerLossesEqualAnIndependentRecomputation() {
         TrainArgs args = xorArgs("--epochs", "3");
         BinaryXorModel model = new BinaryXorModel(args, RngStream.derive(1, "init"));
-        Map<String, INDArray> train = BinaryXorData.generate(64, 3, 0.7, RngStream.derive(1, "train"));
-        Map<String, INDArray> val = BinaryXorData.generate(32, 3, 0.7, RngStream.derive(1, "val"));
+        Map<String, INDArray> train = BinaryXor.generate(64, 3, 0.7, RngStream.derive(1, "train"));
+        Map<String, INDArray> val = BinaryXor.generate(32, 3, 0.7, RngStream.derive(1, "val"));
         Trainer trainer = new Trainer(new Trainer.Config(3, 1, 1.0, 1.0, AdamW.Config.of(0.1, 0.01), null));
         TrainState state = new TrainState(new AdamW(trainer.config().optimizer()), RngStream.derive(1, "s"),
                 RngStream.derive(1, "n"));

@@ -1,4 +1,4 @@
-package org.symile.app.xor;
+package org.symile.data.synthetic;
 
 import java.util.Map;
 import java.util.random.RandomGenerator;
@@ -10,8 +10,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * The binary XOR data (paper §5.1, spec §3.1): a, b ~ Bernoulli(0.5)^{d_v}; one selector i ~ Bernoulli(p̂) per
  * sample; c = a XOR b if i = 1, else c = a. Arrays are float32 [n, d_v] named "a", "b", "c".
  */
-public final class BinaryXorData {
-    private BinaryXorData() {
+public final class BinaryXor {
+    private BinaryXor() {
     }
 
     /** Draws {@code n} samples. */
