@@ -173,6 +173,11 @@ public final class NpyFile implements TensorSource {
     }
 
     @Override
+    public INDArray readRows(long[] indices) {
+        return tensor.readRows(indices);
+    }
+
+    @Override
     public void close() {
         tensor.close();
     }

@@ -22,7 +22,7 @@ public final class LossBenchmark {
 
     /** Names of the benchmarks, as they appear in the report and the JSON. */
     public static final List<String> NAMES = List.of("symile_n", "symile_n_squared", "symile_n_squared_lean", "clip",
-            "zeroshot");
+            "zeroshot", "npy_rows", "datavec_batches", "iterator_shuffled");
     /** Run when no selection is given. */
     public static final List<String> DEFAULT = List.of("symile_n", "symile_n_squared", "clip", "zeroshot");
 
@@ -64,22 +64,27 @@ public final class LossBenchmark {
         }
     }
 
-    /** One benchmark's result; {@code extra} holds benchmark-specific figures such as the product size. */
-    public record Result(String name, int b, int d, int m, Timing.Stats stats, Map<String, Object> extra) {
-    }
-
     private LossBenchmark() {
     }
 
-    public static List<Result> run(Config c) {
+    /** Size in MiB of the file the data benchmarks read. */
+    public static void setDataMb(long mb) {
+        DataBenchmark.dataMb = mb;
+    }
+
+    public static List<BenchResult> run(Config c) {
         Nd4j.getRandom().setSeed(0);
         List<INDArray> reps = new ArrayList<>();
         for (int k = 0; k < c.m(); k++) {
             reps.add(Nd4j.randn(c.dtype(), c.b(), c.d()).muli(1.0 / Math.sqrt(c.d())));
         }
         double logScale = Math.log(10);
-        List<Result> out = new ArrayList<>();
+        List<BenchResult> out = new ArrayList<>();
         for (String name : c.names()) {
+            if (DataBenchmark.NAMES.contains(name)) {
+                out.add(DataBenchmark.run(name, c));
+                continue;
+            }
             Map<String, Object> extra = new LinkedHashMap<>();
             Runnable body = switch (name) {
                 case "symile_n" -> {
@@ -107,7 +112,7 @@ public final class LossBenchmark {
                 default -> throw new IllegalArgumentException("--only: unknown benchmark '" + name + "'");
             };
             Timing.Stats s = Timing.measure(body, c.warmup(), c.iters(), c.timeLimitSeconds());
-            out.add(new Result(name, c.b(), c.d(), c.m(), s, extra));
+            out.add(new BenchResult(name, c.b(), c.d(), c.m(), s, extra));
         }
         return out;
     }

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.symile.app.bench.BenchResult;
 import org.symile.app.bench.LossBenchmark;
 import org.symile.data.io.AtomicFiles;
 import org.symile.app.runtime.Backend;
@@ -60,11 +61,20 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--only", split = ",", paramLabel = "NAME",
             description = "Comma-separated subset of: symile_n, symile_n_squared, symile_n_squared_lean, clip,"
-                    + " zeroshot (default: all but symile_n_squared_lean).")
+                    + " zeroshot, npy_rows, datavec_batches, iterator_shuffled (default: symile_n, symile_n_squared,"
+                    + " clip, zeroshot).")
     private List<String> only;
 
     @Option(names = "--lean", description = "Also time the memory-lean O(N^2) loss (symile_n_squared_lean).")
     private boolean lean;
+
+    @Option(names = "--data", description = "Also time the data readers (npy_rows, datavec_batches,"
+            + " iterator_shuffled) over a float32 .npy of [rows, d] in batches of B rows.")
+    private boolean data;
+
+    @Option(names = "--data_mb", defaultValue = "256",
+            description = "Size of the file the data benchmarks read, in MiB (default: ${DEFAULT-VALUE}).")
+    private long dataMb;
 
     @Option(names = "--json", paramLabel = "FILE",
             description = "Also write the results as a JSON list of {name, B, d, M, median_ms, p10_ms, p90_ms, ...}.")
@@ -81,10 +91,21 @@ public final class BenchCommand implements Callable<Integer> {
         if (lean && !names.contains("symile_n_squared_lean")) {
             names.add("symile_n_squared_lean");
         }
+        if (data) {
+            for (String n : List.of("npy_rows", "datavec_batches", "iterator_shuffled")) {
+                if (!names.contains(n)) {
+                    names.add(n);
+                }
+            }
+        }
+        if (dataMb < 1) {
+            throw new IllegalArgumentException("--data_mb: expected >= 1, got " + dataMb);
+        }
+        LossBenchmark.setDataMb(dataMb);
         LossBenchmark.Config config = new LossBenchmark.Config(b, d, m, bank, dt, warmup, iters, timeLimit, names);
         Backend.setThreads(threads);
         Backend.logStartup();
-        List<LossBenchmark.Result> results = LossBenchmark.run(config);
+        List<BenchResult> results = LossBenchmark.run(config);
 
         var out = spec.commandLine().getOut();
         out.printf("bench on %s, %s, B=%d d=%d M=%d, %d warm-up + %d timed iterations%n", Backend.describe(),
@@ -92,7 +113,7 @@ public final class BenchCommand implements Callable<Integer> {
         out.printf("%-24s %10s %10s %10s %8s %14s  %s%n", "name", "median_ms", "p10_ms", "p90_ms", "samples",
                 "peak_extra_MiB", "notes");
         List<Map<String, Object>> rows = new ArrayList<>();
-        for (LossBenchmark.Result r : results) {
+        for (BenchResult r : results) {
             out.printf("%-24s %10.2f %10.2f %10.2f %8d %14.1f  %s%n", r.name(), r.stats().medianMs(),
                     r.stats().p10Ms(), r.stats().p90Ms(), r.stats().samples(), r.stats().peakExtraMb(),
                     r.extra().isEmpty() ? "" : r.extra());
