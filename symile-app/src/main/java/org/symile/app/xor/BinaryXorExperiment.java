@@ -23,7 +23,6 @@ import org.symile.app.io.RunDirectory;
 import org.symile.app.train.AdamW;
 import org.symile.app.train.Checkpoint;
 import org.symile.app.train.RngStream;
-import org.symile.app.train.TensorBatches;
 import org.symile.app.train.TrainState;
 import org.symile.app.train.Trainer;
 import org.symile.app.train.Seeds;

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 import org.symile.app.config.TrainArgs;
 import org.symile.app.train.AdamW;
 import org.symile.app.train.Checkpoint;
-import org.symile.app.train.TensorBatches;
+import org.symile.app.train.IteratorBatches;
 import org.symile.app.train.TrainState;
 import org.symile.app.train.Trainer;
 
@@ -90,8 +90,8 @@ final class PHatRun implements Trainer.Listener {
         Map<String, INDArray> val = BinaryXor.generate(x.valN(), x.dV(), pHat,
                 BinaryXorExperiment.stream(seed, "data", idx, 1));
         // upstream's val and test loaders drop the last partial batch (spec §3.4)
-        trainer.fit(model, new TensorBatches(train, args.batchSzTrain(), args.dropLast()),
-                new TensorBatches(val, args.batchSzVal(), true), state, this);
+        trainer.fit(model, IteratorBatches.of(train, args.batchSzTrain(), args.dropLast()),
+                IteratorBatches.of(val, args.batchSzVal(), true), state, this);
         if (bestFile != null) {
             Checkpoint best = Checkpoint.read(bestFile);
             best.variables().forEach((k, v) -> model.graph().getVariable(k).getArr().assign(v));

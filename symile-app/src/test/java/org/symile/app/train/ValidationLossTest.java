@@ -40,11 +40,11 @@ class ValidationLossTest {
         Trainer trainer = new Trainer(new Trainer.Config(3, 1, 1.0, 1.0, AdamW.Config.of(0.1, 0.01), null));
         TrainState state = new TrainState(new AdamW(trainer.config().optimizer()), RngStream.derive(1, "s"),
                 RngStream.derive(1, "n"));
-        trainer.fit(model, new TensorBatches(train, 16, false), new TensorBatches(val, 16, true), state,
+        trainer.fit(model, IteratorBatches.of(train, 16, false), IteratorBatches.of(val, 16, true), state,
                 stats -> { });
         for (int round = 0; round < 3; round++) {
             long negState = 1234 + round;
-            double viaTrainer = trainer.validationLoss(model, new TensorBatches(val, 16, true),
+            double viaTrainer = trainer.validationLoss(model, IteratorBatches.of(val, 16, true),
                     Permutations.random(new RngStream(negState)));
             // the same batches and permutations, recomputed from the encoded representations in a fresh graph
             Permutations perms = Permutations.random(new RngStream(negState));

@@ -108,6 +108,12 @@ public final class M3Split implements AutoCloseable {
         return in;
     }
 
+    /** A batch iterator over this split (see {@link #inputs}); {@code shuffle} null keeps the stored order. */
+    public TensorBatchIterator iterator(int batchSize, boolean dropLast, java.util.random.RandomGenerator shuffle,
+                                        DataType floatType) {
+        return new TensorBatchIterator(inputs(floatType), batchSize, dropLast, shuffle);
+    }
+
     @Override
     public void close() {
         split.close();

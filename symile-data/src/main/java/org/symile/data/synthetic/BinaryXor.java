@@ -32,6 +32,23 @@ public final class BinaryXor {
         return Map.of("a", Nd4j.createFromArray(a), "b", Nd4j.createFromArray(b), "c", Nd4j.createFromArray(c));
     }
 
+    /**
+     * A batch iterator over {@code n} freshly drawn samples (features a, b, c in that order).
+     *
+     * @param shuffle null keeps the drawn order
+     */
+    public static org.symile.data.TensorBatchIterator iterator(int n, int dv, double pHat, RandomGenerator data,
+                                                               int batchSize, boolean dropLast,
+                                                               RandomGenerator shuffle) {
+        Map<String, INDArray> d = generate(n, dv, pHat, data);
+        java.util.List<org.symile.data.TensorBatchIterator.Input> in = new java.util.ArrayList<>();
+        for (String m : new String[] {"a", "b", "c"}) {
+            in.add(new org.symile.data.TensorBatchIterator.Input(m, new org.symile.data.ArrayTensor("binary_xor " + m,
+                    d.get(m)), null));
+        }
+        return new org.symile.data.TensorBatchIterator(in, batchSize, dropLast, shuffle);
+    }
+
     /** All 2^{d_v} binary vectors in lexicographic order (first coordinate most significant), [2^d_v, d_v]. */
     public static INDArray candidates(int dv) {
         int n = 1 << dv;

@@ -54,6 +54,29 @@ class SyntheticDatasetsTest {
     }
 
     @Test
+    void binaryXorIteratorFollowsTheGeneratingProcess() {
+        var it = BinaryXor.iterator(200, 4, 1.0, new java.util.SplittableRandom(1), 64, true,
+                new java.util.SplittableRandom(2));
+        assertEquals(3, it.batchCount());
+        int rows = 0;
+        while (it.hasNext()) {
+            var m = it.next();
+            INDArray a = m.getFeatures(0);
+            INDArray b = m.getFeatures(1);
+            INDArray c = m.getFeatures(2);
+            for (int r = 0; r < a.rows(); r++) {
+                for (int j = 0; j < 4; j++) {
+                    assertEquals((a.getInt(r, j) + b.getInt(r, j)) % 2, c.getInt(r, j), "p_hat 1: c = a xor b");
+                }
+            }
+            rows += (int) a.rows();
+        }
+        assertEquals(192, rows);
+        assertEquals(List.of(0L, 5L, 15L), List.of(BinaryXor.indices(BinaryXor.candidates(4))[0],
+                BinaryXor.indices(BinaryXor.candidates(4))[5], BinaryXor.indices(BinaryXor.candidates(4))[15]));
+    }
+
+    @Test
     void mimicWritesPlainAndRetrievalSplits(@TempDir Path out) {
         SyntheticMimic.write(out, new SyntheticMimic.Config(40, 12, 15, 16, 32, 4, 0.2, 3));
         try (MimicSplit train = MimicSplit.open(out, "train")) {
