@@ -13,14 +13,22 @@ public final class Experiments {
     private Experiments() {
     }
 
-    public static void train(TrainArgs args) {
+    /** Where a run wrote its files and the metrics a sweep can optimise (val_loss, val_acc, test_acc). */
+    public record Outcome(java.nio.file.Path runDir, java.util.Map<String, Double> metrics) {
+    }
+
+    public static Outcome train(TrainArgs args) {
         Backend.logStartup();
         if (args.wandb()) {
             LOG.warn("--wandb True: Weights & Biases logging is not available in this port; metrics are written to"
                     + " the run directory instead");
         }
         switch (args.experiment()) {
-            case BINARY_XOR -> BinaryXorExperiment.run(args);
+            case BINARY_XOR -> {
+                BinaryXorExperiment.Result r = BinaryXorExperiment.run(args);
+                return new Outcome(r.runDir(), java.util.Map.of("val_loss", r.meanBestValLoss(), "test_acc",
+                        r.meanTestAcc()));
+            }
             case SYMILE_M3, SYMILE_MIMIC -> throw new UnsupportedOperationException("--experiment "
                     + args.experiment() + " is not available in this build yet");
             default -> throw new IllegalStateException(args.experiment().toString());

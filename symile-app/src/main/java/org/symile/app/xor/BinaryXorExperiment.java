@@ -42,8 +42,17 @@ public final class BinaryXorExperiment {
     public record Row(double pHat, String lossFn, double acc) {
     }
 
-    /** The run's directory and every test result. */
-    public record Result(Path runDir, List<Row> rows, long seed) {
+    /** The run's directory, every test result and the best validation loss of each p̂ trained in this call. */
+    public record Result(Path runDir, List<Row> rows, long seed, Map<Double, Double> bestValLoss) {
+        /** Mean best validation loss over the p̂ values (NaN if none validated). */
+        public double meanBestValLoss() {
+            return bestValLoss.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+        }
+
+        /** Mean test accuracy over all rows. */
+        public double meanTestAcc() {
+            return rows.stream().mapToDouble(Row::acc).average().orElse(Double.NaN);
+        }
     }
 
     private BinaryXorExperiment() {
@@ -89,6 +98,7 @@ public final class BinaryXorExperiment {
         Trainer trainer = new Trainer(new Trainer.Config(args.epochs(), args.checkValEveryNEpoch(),
                 args.limitTrainBatches(), args.limitValBatches(), AdamW.Config.of(args.lr(), args.weightDecay()),
                 "or --logit_scale_init (now " + args.logitScaleInit() + "), or --freeze_logit_scale True"));
+        Map<Double, Double> bestLoss = new LinkedHashMap<>();
         for (int idx = startIdx; idx < x.pHats().size(); idx++) {
             double p = x.pHats().get(idx);
             PHatRun run = new PHatRun(args, trainer, seed, idx, runDir, rows,
@@ -97,6 +107,7 @@ public final class BinaryXorExperiment {
                 run.restore(resume);
             }
             double[] acc = run.trainAndTest();
+            bestLoss.put(p, run.bestValLoss());
             rows.removeIf(r -> r.pHat() == p);
             for (double a : acc) {
                 rows.add(new Row(p, args.lossFn(), a));
@@ -105,7 +116,7 @@ public final class BinaryXorExperiment {
             writeResults(runDir, args, rows, seed);
         }
         writeResults(runDir, args, rows, seed);
-        return new Result(runDir, rows, seed);
+        return new Result(runDir, rows, seed, bestLoss);
     }
 
     /** Writes the CSV, the plot and run_info.json (atomically; called after every p̂). */

@@ -111,6 +111,11 @@ final class PHatRun implements Trainer.Listener {
         return acc;
     }
 
+    /** Lowest epoch-mean validation loss seen (NaN if validation never ran). */
+    double bestValLoss() {
+        return bestFile == null ? Double.NaN : bestLoss;
+    }
+
     /** Rewrites last.ckpt with this p̂'s results, so a resume knows it is complete. */
     void markDone(List<BinaryXorExperiment.Row> allRows) {
         writeLast(true, allRows);
