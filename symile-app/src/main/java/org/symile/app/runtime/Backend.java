@@ -63,8 +63,31 @@ public final class Backend {
         return sb.toString();
     }
 
-    /** Logs {@link #describe()} once at start-up. */
+    /**
+     * Checks the GPU before ND4J's CUDA backend starts (see {@link CudaDevice}), then logs the backend and, on
+     * CUDA, each device's name, memory and compute capability.
+     *
+     * @throws IllegalStateException when the GPU cannot run the ND4J 1.0.0-M2.1 CUDA kernels
+     */
     public static void logStartup() {
+        if (CudaDevice.cudaBackendOnClasspath()) {
+            CudaDevice.requireSupported(CudaDevice.query());
+        }
         LOG.info("ND4J backend: {}", describe());
+        if (isCuda()) {
+            Object devices = Nd4j.getExecutioner().getEnvironmentInformation().get("cuda.devicesInformation");
+            if (devices instanceof java.util.List<?> list) {
+                for (Object d : list) {
+                    if (d instanceof java.util.Map<?, ?> m) {
+                        LOG.info("CUDA device: {}, {} MiB, compute capability {}.{}", m.get("cuda.deviceName"),
+                                toMb(m.get("cuda.totalMemory")), m.get("cuda.deviceMajor"), m.get("cuda.deviceMinor"));
+                    }
+                }
+            }
+        }
+    }
+
+    private static Object toMb(Object bytes) {
+        return bytes instanceof Number n ? n.longValue() >> 20 : bytes;
     }
 }
