@@ -26,6 +26,13 @@ public final class GradientCheck {
      */
     public static double check(SameDiff sd, String loss, List<String> variables, Map<String, INDArray> base,
                                Consumer<Map<String, INDArray>> feeder, double eps, double tolerance) {
+        return check(sd, loss, variables, base, feeder, eps, tolerance, Integer.MAX_VALUE);
+    }
+
+    /** As above, checking at most {@code perVariable} evenly spaced elements of each variable (large nets). */
+    public static double check(SameDiff sd, String loss, List<String> variables, Map<String, INDArray> base,
+                               Consumer<Map<String, INDArray>> feeder, double eps, double tolerance,
+                               int perVariable) {
         Map<String, INDArray> feed = new HashMap<>(base);
         feeder.accept(feed);
         Map<String, INDArray> analytic = sd.calculateGradients(feed, variables.toArray(new String[0]));
@@ -37,7 +44,8 @@ public final class GradientCheck {
             INDArray grad = analytic.get(name);
             INDArray flat = arr.reshape(arr.length());
             INDArray gflat = grad.reshape(grad.length());
-            for (long i = 0; i < arr.length(); i++) {
+            long step = Math.max(1, arr.length() / Math.min(arr.length(), perVariable));
+            for (long i = 0; i < arr.length(); i += step) {
                 double orig = flat.getDouble(i);
                 flat.putScalar(i, orig + eps);
                 double plus = eval(sd, loss, base, feeder);

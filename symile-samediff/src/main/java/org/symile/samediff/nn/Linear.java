@@ -54,6 +54,15 @@ public final class Linear {
         return bias == null ? xw : xw.add(bias);
     }
 
+    /** The layer applied to the last dimension of a rank-3 input [B, L, in] -> [B, L, out]. */
+    public SDVariable applyRank3(SameDiff sd, SDVariable x) {
+        SDVariable flat = sd.reshape(x, -1, weight.getShape()[0]);
+        SDVariable y = apply(sd, flat);
+        SDVariable shape = sd.concat(0, sd.slice(sd.shape(x).castTo(DataType.LONG), new int[] {0}, 2),
+                sd.constant(Nd4j.createFromArray(weight.getShape()[1])));
+        return sd.reshape(y, shape);
+    }
+
     public SDVariable weight() {
         return weight;
     }
