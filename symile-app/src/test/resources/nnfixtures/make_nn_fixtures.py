@@ -57,13 +57,16 @@ def resnet_fixture(name, block, layers, in_channels, size):
                 m.running_var.uniform_(0.5, 1.5)
     torch.save(net.state_dict(), name + "_w8.pth")
     x = torch.randn(2, in_channels, size, size if in_channels == 3 else 12)
+    # outputs in float64 from the float32 weights (exactly representable), so tests can compare tightly
+    net = net.double()
+    np.save(name + "_input.npy", x.numpy())
+    x = x.double()
     net.eval()
     with torch.no_grad():
         out_eval = torch.flatten(net.avgpool(net.layer4(net.layer3(net.layer2(net.layer1(
             net.maxpool(net.relu(net.bn1(net.conv1(x))))))))), 1)
     net.train()
     out_train = net(x)
-    np.save(name + "_input.npy", x.numpy())
     np.save(name + "_eval.npy", out_eval.numpy())
     np.save(name + "_train.npy", out_train.detach().numpy())
     np.save(name + "_bn1_running_mean_after_train.npy", net.bn1.running_mean.numpy())
