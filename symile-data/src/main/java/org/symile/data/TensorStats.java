@@ -12,6 +12,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public record TensorStats(long count, double min, double max, double mean, double[] head) {
 
+    /** Mean over rows of a [n, k] tensor, [k] (float32), read in row chunks. */
+    public static INDArray columnMean(TensorSource t) {
+        long rows = t.rows();
+        long k = t.shape()[1];
+        long chunk = Math.max(1, (64L << 20) / Math.max(1, k * t.elementType().width()));
+        INDArray sum = org.nd4j.linalg.factory.Nd4j.zeros(DataType.DOUBLE, k);
+        for (long r = 0; r < rows; r += chunk) {
+            sum.addi(t.readRows(r, Math.min(rows, r + chunk)).castTo(DataType.DOUBLE).sum(0));
+        }
+        return sum.divi(Math.max(1, rows)).castTo(DataType.FLOAT);
+    }
+
     public static TensorStats of(TensorSource t) {
         long[] shape = t.shape();
         long rows = t.rows();

@@ -214,11 +214,38 @@ public final class TrainCommand implements Callable<Integer> {
             description = "symile_mimic: where the torchvision .pth files are (default: ~/.cache/torch/hub/checkpoints).")
     Path pretrainedDir;
 
+    @Option(names = "--resnet_base_width", paramLabel = "N", defaultValue = "64",
+            description = "symile_mimic: channels of the ResNets' first stage, 64 as torchvision; smaller widths"
+                    + " make CPU demos and tests fast (extension; default: ${DEFAULT-VALUE}).")
+    int resnetBaseWidth;
+
     @Override
     public Integer call() {
         TrainArgs args = toArgs();
         Experiments.train(args);
         return 0;
+    }
+
+    /**
+     * The arguments recorded in a checkpoint ({@link TrainArgs#toFlags()} as JSON), parsed again, with
+     * {@code overrides} (flag name -> value) applied.
+     */
+    public static TrainArgs fromRecorded(com.fasterxml.jackson.databind.JsonNode flags,
+                                         java.util.Map<String, String> overrides) {
+        List<String> argv = new ArrayList<>();
+        flags.fields().forEachRemaining(e -> {
+            if (!overrides.containsKey(e.getKey())) {
+                argv.add("--" + e.getKey());
+                argv.add(e.getValue().asText());
+            }
+        });
+        overrides.forEach((k, v) -> {
+            argv.add("--" + k);
+            argv.add(v);
+        });
+        TrainCommand cmd = new TrainCommand();
+        new picocli.CommandLine(cmd).setOverwrittenOptionsAllowed(true).parseArgs(argv.toArray(new String[0]));
+        return cmd.toArgs();
     }
 
     /** Applies the experiment's defaults and validates every value. */
@@ -302,7 +329,7 @@ public final class TrainCommand implements Callable<Integer> {
             }
             case SYMILE_MIMIC -> {
                 requireDataDir();
-                mimic = new TrainArgs.MimicArgs(pretrained, pretrainedDir);
+                mimic = new TrainArgs.MimicArgs(pretrained, pretrainedDir, resnetBaseWidth);
             }
             default -> throw new IllegalStateException(exp.toString());
         }

@@ -52,7 +52,17 @@ public record TrainArgs(
     }
 
     /** symile_mimic settings. */
-    public record MimicArgs(boolean pretrained, Path pretrainedDir) {
+    public record MimicArgs(boolean pretrained, Path pretrainedDir, int resnetBaseWidth) {
+        public MimicArgs {
+            if (resnetBaseWidth < 1) {
+                throw new IllegalArgumentException("--resnet_base_width: expected a positive integer, got "
+                        + resnetBaseWidth);
+            }
+            if (pretrained && resnetBaseWidth != 64) {
+                throw new IllegalArgumentException("--resnet_base_width " + resnetBaseWidth
+                        + ": torchvision's pretrained weights need 64 with --pretrained True");
+            }
+        }
     }
 
     /** Flag name -> value (null values omitted), in {@code --help} order. */
@@ -113,6 +123,7 @@ public record TrainArgs(
             case SYMILE_MIMIC -> {
                 m.put("pretrained", py(mimic.pretrained()));
                 put(m, "pretrained_dir", mimic.pretrainedDir());
+                m.put("resnet_base_width", mimic.resnetBaseWidth());
             }
             default -> throw new IllegalStateException(experiment.toString());
         }

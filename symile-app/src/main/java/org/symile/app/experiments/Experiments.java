@@ -29,8 +29,14 @@ public final class Experiments {
                 return new Outcome(r.runDir(), java.util.Map.of("val_loss", r.meanBestValLoss(), "test_acc",
                         r.meanTestAcc()));
             }
-            case SYMILE_M3, SYMILE_MIMIC -> throw new UnsupportedOperationException("--experiment "
-                    + args.experiment() + " is not available in this build yet");
+            case SYMILE_M3 -> {
+                var r = org.symile.app.m3.M3Experiment.train(args);
+                return new Outcome(r.getKey(), r.getValue());
+            }
+            case SYMILE_MIMIC -> {
+                var r = org.symile.app.mimic.MimicExperiment.train(args);
+                return new Outcome(r.getKey(), r.getValue());
+            }
             default -> throw new IllegalStateException(args.experiment().toString());
         }
     }

@@ -82,9 +82,19 @@ public final class M3Split implements AutoCloseable {
         return cls;
     }
 
-    /** Largest token id in the split (reads the ids once), for sizing a vocabulary. */
-    public long maxTokenId() {
-        return ids.read().castTo(DataType.LONG).maxNumber().longValue();
+    /** All token ids of the split, [n, L] (reads the ids once). */
+    public org.nd4j.linalg.api.ndarray.INDArray tokenIds() {
+        return ids.read();
+    }
+
+    /** Mean audio feature vector of this split (upstream imputes missing audio with it). */
+    public org.nd4j.linalg.api.ndarray.INDArray audioMean() {
+        return org.symile.data.TensorStats.columnMean(audio);
+    }
+
+    /** Mean image feature vector of this split. */
+    public org.nd4j.linalg.api.ndarray.INDArray imageMean() {
+        return org.symile.data.TensorStats.columnMean(image);
     }
 
     /**

@@ -27,6 +27,7 @@ public final class BatchNorm {
     private final SDVariable runningVar;
     private SDVariable batchMean;
     private SDVariable batchVar;
+    private SDVariable batchCount;
 
     private BatchNorm(SDVariable gamma, SDVariable beta, SDVariable runningMean, SDVariable runningVar) {
         this.gamma = gamma;
@@ -52,6 +53,7 @@ public final class BatchNorm {
         SDVariable var = centred.mul(centred).mean(true, 0, 2, 3);
         batchMean = sd.reshape(mean, -1);
         batchVar = sd.reshape(var, -1);
+        batchCount = sd.sizeAt(x, 0).mul(sd.sizeAt(x, 2)).mul(sd.sizeAt(x, 3));
         SDVariable rm = sd.reshape(runningMean, 1, -1, 1, 1);
         SDVariable rv = sd.reshape(runningVar, 1, -1, 1, 1);
         SDVariable notTraining = training.rsub(1.0);
@@ -64,6 +66,11 @@ public final class BatchNorm {
     /** Batch mean [C] of the last {@link #apply} (a graph output to request in training steps). */
     public SDVariable batchMean() {
         return batchMean;
+    }
+
+    /** Values per channel in the batch, N·H·W (for the unbiased running variance). */
+    public SDVariable batchCount() {
+        return batchCount;
     }
 
     /** Biased batch variance [C]. */
