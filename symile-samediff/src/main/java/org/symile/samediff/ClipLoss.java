@@ -35,7 +35,9 @@ public final class ClipLoss {
         SDVariable total = null;
         for (int a = 0; a < reps.size(); a++) {
             for (int b = a + 1; b < reps.size(); b++) {
-                SDVariable logits = sd.mmul(reps.get(a), reps.get(b), false, true, false).mul(s);
+                // scale the [B, d] operand, not the [B, B] product: libnd4j's multiply_bp tiles a broadcast scalar
+                // to the full shape element by element, which on [B, B] costs more than the whole loss
+                SDVariable logits = sd.mmul(reps.get(a).mul(s), reps.get(b), false, true, false);
                 SDVariable ab = sd.math.diagPart(sd.nn.logSoftmax(logits)).mean();
                 SDVariable ba = sd.math.diagPart(sd.nn.logSoftmax(sd.transpose(logits))).mean();
                 SDVariable pair = ab.add(ba);

@@ -63,6 +63,7 @@ final class SymileNGraph implements LossGraph {
             eye = sd.placeHolder(eyeName, dtype, -1, -1);
             ph.add(eyeName);
         }
+        SDVariable ones = eye.sum(true, 0);
         SDVariable total = null;
         for (int a = 0; a < m; a++) {
             List<SDVariable> non = new ArrayList<>(reps);
@@ -85,7 +86,10 @@ final class SymileNGraph implements LossGraph {
             SDVariable s = scale.scale();
             SDVariable raw = sd.mmul(x.mul(s), q, false, true, false);
             SDVariable correction = pos.sub(x.mul(q).sum(true, 1)).mul(s);
-            SDVariable logits = raw.add(eye.mul(correction));
+            // eye ⊙ (correction · 1ᵀ) rather than eye ⊙ correction: a [B, 1] operand broadcast in a multiply
+            // makes libnd4j's multiply_bp tile it to [B, B] element by element (slow); the outer product with
+            // a ones row (from the identity, which takes no gradient) keeps both operands [B, B]
+            SDVariable logits = raw.add(eye.mul(sd.mmul(correction, ones)));
             SDVariable ce = sd.math.diagPart(sd.nn.logSoftmax(logits)).mean();
             total = total == null ? ce : total.add(ce);
         }
