@@ -134,6 +134,12 @@ public final class MimicModel implements TrainableModel {
         }
     }
 
+    /** ResNets: intermediates are freed as soon as possible rather than held in a step workspace. */
+    @Override
+    public boolean stepWorkspace() {
+        return false;
+    }
+
     @Override
     public String logScaleName() {
         return scale.logScale().name();

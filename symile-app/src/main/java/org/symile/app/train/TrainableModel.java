@@ -28,6 +28,16 @@ public interface TrainableModel {
     default void afterTrainingStep(Map<String, INDArray> outputs) {
     }
 
+    /**
+     * Whether a step's intermediate arrays live in one reusable workspace ({@link WorkspaceMemory}): fast for
+     * small graphs whose steps are dominated by allocating [B, B] temporaries, but every intermediate then stays
+     * allocated until the step ends. Deep convolutional encoders return false so that SameDiff frees each
+     * intermediate as soon as nothing needs it any more, which bounds peak memory by what backprop keeps.
+     */
+    default boolean stepWorkspace() {
+        return true;
+    }
+
     /** Name of the log-scale variable, for progress lines. */
     String logScaleName();
 }

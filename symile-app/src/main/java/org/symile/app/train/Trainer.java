@@ -104,7 +104,10 @@ public final class Trainer {
         if (sd.getFunction("grad") == null) {
             sd.createGradFunction();
         }
-        workspace.attach(sd);
+        boolean useWorkspace = model.stepWorkspace();
+        if (useWorkspace) {
+            workspace.attach(sd);
+        }
         double secondsPerEpoch = Double.NaN;
         for (int epoch = state.epoch(); epoch < config.epochs(); epoch++) {
             long t0 = System.nanoTime();
@@ -117,7 +120,11 @@ public final class Trainer {
                 Map<String, INDArray> feed = new HashMap<>(model.placeholders(b, true));
                 model.loss().feed(sd, feed, b.rows(), negatives);
                 org.nd4j.autodiff.samediff.api.OutAndGrad result;
-                try (var ws = workspace.open()) {
+                if (useWorkspace) {
+                    try (var ws = workspace.open()) {
+                        result = sd.calculateGradientsAndOutputs(feed, outputs, model.trainable());
+                    }
+                } else {
                     result = sd.calculateGradientsAndOutputs(feed, outputs, model.trainable());
                 }
                 double loss = result.getOutputs().get(lossName).getDouble(0);
@@ -160,7 +167,7 @@ public final class Trainer {
             long remaining = (config.epochs() - epoch - 1) + listener.epochsAfterThisFit();
             LOG.info("{}epoch {}/{}  train_loss {}  val_loss {}{}  logit_scale_exp {}  {} samples/s  ETA {}",
                     prefix(listener), epoch + 1, config.epochs(), fmt(stats.trainLoss()), fmt(valLoss),
-                    formatMetrics(metrics), fmt(scale), String.format("%,.0f", stats.samplesPerSecond()),
+                    formatMetrics(metrics), fmt(scale), String.format(stats.samplesPerSecond() < 10 ? "%.2f" : "%,.0f", stats.samplesPerSecond()),
                     duration(remaining * secondsPerEpoch));
         }
     }
@@ -179,7 +186,10 @@ public final class Trainer {
         String lossName = model.loss().loss().name();
         int limit = limit(val.batchCount(), config.limitValBatches());
         Iterator<Batch> it = val.epoch(null);
-        workspace.attach(sd);
+        boolean useWorkspace = model.stepWorkspace();
+        if (useWorkspace) {
+            workspace.attach(sd);
+        }
         double sum = 0;
         long rows = 0;
         for (int i = 0; i < limit && it.hasNext(); i++) {
@@ -187,7 +197,11 @@ public final class Trainer {
             Map<String, INDArray> feed = new HashMap<>(model.placeholders(b, false));
             model.loss().feed(sd, feed, b.rows(), negatives);
             Map<String, INDArray> out;
-            try (var ws = workspace.open()) {
+            if (useWorkspace) {
+                try (var ws = workspace.open()) {
+                    out = sd.output(feed, lossName);
+                }
+            } else {
                 out = sd.output(feed, lossName);
             }
             double loss = out.get(lossName).getDouble(0);
