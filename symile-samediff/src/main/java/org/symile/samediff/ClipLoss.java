@@ -19,6 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * gradient is exact. Negative sampling does not apply.
  */
 public final class ClipLoss {
+    /** Widths below this are scaled before the product (typical batches are larger than such widths). */
+    static final long NARROW_WIDTH = 128;
 
     /**
      * Builds the loss into {@code sd}; the returned graph needs no feeding.
@@ -32,12 +34,15 @@ public final class ClipLoss {
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "CLIP loss");
         SDVariable s = scale.scale();
+        long width = reps.get(0).getShape() == null ? -1 : reps.get(0).getShape()[1];
+        boolean narrow = width > 0 && width < NARROW_WIDTH;
         SDVariable total = null;
         for (int a = 0; a < reps.size(); a++) {
             for (int b = a + 1; b < reps.size(); b++) {
-                // scale the [B, d] operand, not the [B, B] product: libnd4j's multiply_bp tiles a broadcast scalar
-                // to the full shape element by element, which on [B, B] costs more than the whole loss
-                SDVariable logits = sd.mmul(reps.get(a).mul(s), reps.get(b), false, true, false);
+                // libnd4j's multiply_bp tiles a broadcast scalar to the full shape element by element, so the
+                // scale goes on the smaller array: the [B, d] operand for narrow representations, else the logits
+                SDVariable logits = narrow ? sd.mmul(reps.get(a).mul(s), reps.get(b), false, true, false)
+                        : sd.mmul(reps.get(a), reps.get(b), false, true, false).mul(s);
                 SDVariable ab = sd.math.diagPart(sd.nn.logSoftmax(logits)).mean();
                 SDVariable ba = sd.math.diagPart(sd.nn.logSoftmax(sd.transpose(logits))).mean();
                 SDVariable pair = ab.add(ba);

@@ -63,7 +63,12 @@ final class SymileNGraph implements LossGraph {
             eye = sd.placeHolder(eyeName, dtype, -1, -1);
             ph.add(eyeName);
         }
-        SDVariable ones = eye.sum(true, 0);
+        // libnd4j's multiply_bp tiles a broadcast operand to the full shape element by element, which costs more
+        // than the rest of the loss; so every multiply here has equal shapes: the scale enters as a [B, B] matrix
+        // built by an outer product of ones taken off the identity (no gradient flows into them)
+        SDVariable onesRow = eye.sum(true, 0);
+        SDVariable onesCol = eye.sum(true, 1);
+        SDVariable scaleFull = sd.mmul(onesCol.mul(scale.scale()), onesRow); // tiles the scalar to [B, 1] only
         SDVariable total = null;
         for (int a = 0; a < m; a++) {
             List<SDVariable> non = new ArrayList<>(reps);
@@ -83,13 +88,9 @@ final class SymileNGraph implements LossGraph {
                 SDVariable shuffled = GraphMath.scatterRows(sd, non.get(k), inv);
                 q = q == null ? shuffled : q.mul(shuffled);
             }
-            SDVariable s = scale.scale();
-            SDVariable raw = sd.mmul(x.mul(s), q, false, true, false);
-            SDVariable correction = pos.sub(x.mul(q).sum(true, 1)).mul(s);
-            // eye ⊙ (correction · 1ᵀ) rather than eye ⊙ correction: a [B, 1] operand broadcast in a multiply
-            // makes libnd4j's multiply_bp tile it to [B, B] element by element (slow); the outer product with
-            // a ones row (from the identity, which takes no gradient) keeps both operands [B, B]
-            SDVariable logits = raw.add(eye.mul(sd.mmul(correction, ones)));
+            SDVariable raw = sd.mmul(x, q, false, true, false);
+            SDVariable correction = pos.sub(x.mul(q).sum(true, 1));
+            SDVariable logits = raw.add(eye.mul(sd.mmul(correction, onesRow))).mul(scaleFull);
             SDVariable ce = sd.math.diagPart(sd.nn.logSoftmax(logits)).mean();
             total = total == null ? ce : total.add(ce);
         }
