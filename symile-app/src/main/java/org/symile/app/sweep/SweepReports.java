@@ -38,7 +38,7 @@ final class SweepReports {
                 csv.append(",,pending,,\n");
                 continue;
             }
-            csv.append(',').append(Double.isNaN(t.score()) ? "" : String.valueOf(t.score()));
+            csv.append(',').append(Double.isNaN(t.score()) ? "" : String.valueOf(SweepSpace.tidy(t.score())));
             csv.append(',').append(quote(t.status()));
             csv.append(',').append(String.format(Locale.ROOT, "%.1f", t.wallSeconds()));
             csv.append(',').append(quote(t.runDir())).append('\n');

@@ -58,8 +58,19 @@ final class SweepSpace implements ParameterSpace<Map<String, Object>> {
     @Override
     public Map<String, Object> getValue(double[] parameterValues) {
         Map<String, Object> out = new LinkedHashMap<>();
-        leaves.forEach((k, l) -> out.put(k, l.getValue(parameterValues)));
+        leaves.forEach((k, l) -> out.put(k, tidy(l.getValue(parameterValues))));
         return out;
+    }
+
+    /**
+     * A double rounded to 12 significant digits, so grid points come out as 0.01 rather than 0.010000000000000004
+     * (log-scale grids) in trial commands and reports; no search resolves finer than that.
+     */
+    static Object tidy(Object v) {
+        if (v instanceof Double d && Double.isFinite(d) && d != 0) {
+            return new java.math.BigDecimal(d).round(new java.math.MathContext(12)).doubleValue();
+        }
+        return v;
     }
 
     @Override

@@ -95,4 +95,14 @@ class SweepSpecTest {
         assertTrue(r.err().contains("bad.yaml") && r.err().contains("parameters.lr"), r.err());
         assertFalse(Files.exists(out), "nothing is run");
     }
+
+    @Test
+    void gridValuesAreRoundedTo12SignificantDigits() {
+        assertEquals(0.01, SweepSpace.tidy(0.010000000000000004));
+        assertEquals(0.3, SweepSpace.tidy(0.30000000000000004));
+        assertEquals(0.05477225575051663, (double) SweepSpace.tidy(0.05477225575051663), 1e-13);
+        assertEquals(16, SweepSpace.tidy(16));
+        assertEquals("n_squared", SweepSpace.tidy("n_squared"));
+        assertEquals(0.0, SweepSpace.tidy(0.0));
+    }
 }
