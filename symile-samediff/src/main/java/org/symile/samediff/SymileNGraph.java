@@ -17,11 +17,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Per anchor x with non-anchors n_1..n_{M-1} and row permutations p_1..p_{M-1}:
  * <pre>
  *   Q  = n_1[p_1] ⊙ … ⊙ n_{M-1}[p_{M-1}]                [B,d]
- *   Z  = (s·x) Qᵀ + I ⊙ s·(pos − rowdot(x, Q))           [B,B]: positive MIP on the diagonal
+ *   Z  = S ⊙ (x Qᵀ + I ⊙ ((pos − rowdot(x, Q)) 1ᵀ))       [B,B]: positive MIP on the diagonal
  *   ce = −mean_i diagPart(logSoftmax(Z))
  * </pre>
- * (the diagonal of x Qᵀ is rowdot(x, Q), so the correction is computed on [B] vectors and only three [B,B]
- * arrays are formed per anchor).
+ * with S = (s·1) 1ᵀ the scale as a [B,B] matrix (the diagonal of x Qᵀ is rowdot(x, Q), so the correction is
+ * computed on [B] vectors). The outer products keep both operands of every multiply the same shape: libnd4j's
+ * multiply backward expands a broadcast operand element by element, which cost more than the loss itself.
  * Row gathers are written as scatter-adds into zeros with the inverse permutation (exact gradients; see
  * {@link GraphMath#scatterRows}). The inverse permutations are placeholders filled by {@link #feed}, or, when the
  * graph's only extra input is one [B, M(M-1)] array of raw permutations (a DL4J layer's labels), derived in the

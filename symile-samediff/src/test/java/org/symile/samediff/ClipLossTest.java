@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -24,12 +26,15 @@ class ClipLossTest {
         SymileLossTest.assertCase(c, LossEvaluator.clip(DataType.FLOAT), 0, 1e-5);
     }
 
-    @Test
-    void isSumOfPairwiseSymmetricInfoNce() {
+    /** Widths 3 and 128 exercise both places the scale can go (before or after the product). */
+    @ParameterizedTest
+    @ValueSource(ints = {3, 128})
+    void isSumOfPairwiseSymmetricInfoNce(int d) {
+        assertEquals(d < ClipLoss.NARROW_WIDTH, d == 3);
         Nd4j.getRandom().setSeed(1);
-        List<INDArray> reps = List.of(Nd4j.randn(DataType.DOUBLE, 5, 3), Nd4j.randn(DataType.DOUBLE, 5, 3),
-                Nd4j.randn(DataType.DOUBLE, 5, 3));
-        double ls = 0.4;
+        List<INDArray> reps = List.of(Nd4j.randn(DataType.DOUBLE, 5, d), Nd4j.randn(DataType.DOUBLE, 5, d),
+                Nd4j.randn(DataType.DOUBLE, 5, d));
+        double ls = d == 3 ? 0.4 : -2.0;
         double expected = infoNce(reps.get(0), reps.get(1), ls) + infoNce(reps.get(1), reps.get(2), ls)
                 + infoNce(reps.get(0), reps.get(2), ls);
         assertEquals(expected, LossEvaluator.clip(DataType.DOUBLE).loss(reps, ls, null), 1e-12);
@@ -53,14 +58,15 @@ class ClipLossTest {
         return (rows / b + cols / b) / 2;
     }
 
-    @Test
-    void gradientCheck() {
+    @ParameterizedTest
+    @ValueSource(ints = {3, 128})
+    void gradientCheck(int d) {
         Nd4j.getRandom().setSeed(4);
         SameDiff sd = SameDiff.create();
         List<SDVariable> reps = new ArrayList<>();
         List<String> vars = new ArrayList<>();
         for (int k = 0; k < 3; k++) {
-            reps.add(sd.var("r" + k, Nd4j.randn(DataType.DOUBLE, 4, 3)));
+            reps.add(sd.var("r" + k, Nd4j.randn(DataType.DOUBLE, 4, d).divi(d == 3 ? 1 : Math.sqrt(d))));
             vars.add("r" + k);
         }
         LogitScale scale = LogitScale.create(sd, "ls", -0.1, false, DataType.DOUBLE);

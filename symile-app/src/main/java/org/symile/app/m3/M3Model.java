@@ -7,17 +7,14 @@ import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.symile.app.config.TrainArgs;
 import org.symile.app.train.Batch;
 import org.symile.app.train.TrainableModel;
-import org.symile.samediff.ClipLoss;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossGraph;
-import org.symile.samediff.SymileLoss;
 import org.symile.samediff.nn.LayerNorm;
 import org.symile.samediff.nn.Linear;
 import org.symile.samediff.nn.TextEncoder;
@@ -65,15 +62,8 @@ public final class M3Model implements TrainableModel {
         SDVariable rt = tn.apply(sd, proj.applyRank3(sd, text.output()).mean(1), 2).rename("r_text");
         scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, args.logitScaleInit(), args.freezeLogitScale(), f);
         List<SDVariable> reps = List.of(ra, ri, rt);
-        loss = lossFn.equals("clip") ? new ClipLoss().build(sd, "loss", reps, scale)
-                : new SymileLoss(new SymileLoss.Config(args.negativeSampling(), args.memoryLean(),
-                SymileLoss.DEFAULT_LEAN_CHUNK_ELEMENTS)).build(sd, "loss", reps, scale);
-        sd.setLossVariables("loss");
-        for (SDVariable v : sd.variables()) {
-            if (v.getVariableType() == VariableType.VARIABLE) {
-                trainable.add(v.name());
-            }
-        }
+        loss = TrainableModel.buildLoss(sd, args, reps, scale);
+        trainable.addAll(TrainableModel.variablesToTrain(sd));
     }
 
     private SDVariable head(String name, SDVariable features, long h, long d, RandomGenerator init) {

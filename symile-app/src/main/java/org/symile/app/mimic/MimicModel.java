@@ -8,7 +8,6 @@ import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -16,10 +15,8 @@ import org.symile.app.config.TrainArgs;
 import org.symile.app.models.PretrainedWeights;
 import org.symile.app.train.Batch;
 import org.symile.app.train.TrainableModel;
-import org.symile.samediff.ClipLoss;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossGraph;
-import org.symile.samediff.SymileLoss;
 import org.symile.samediff.nn.BatchNorm;
 import org.symile.samediff.nn.Gelu;
 import org.symile.samediff.nn.LayerNorm;
@@ -80,15 +77,8 @@ public final class MimicModel implements TrainableModel {
         SDVariable rl = head("labs", h, 1024, s.d(), init).rename("r_labs");
         scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, args.logitScaleInit(), args.freezeLogitScale(), f);
         List<SDVariable> reps = List.of(rc, re, rl);
-        loss = lossFn.equals("clip") ? new ClipLoss().build(sd, "loss", reps, scale)
-                : new SymileLoss(new SymileLoss.Config(args.negativeSampling(), args.memoryLean(),
-                SymileLoss.DEFAULT_LEAN_CHUNK_ELEMENTS)).build(sd, "loss", reps, scale);
-        sd.setLossVariables("loss");
-        for (SDVariable v : sd.variables()) {
-            if (v.getVariableType() == VariableType.VARIABLE) {
-                trainable.add(v.name());
-            }
-        }
+        loss = TrainableModel.buildLoss(sd, args, reps, scale);
+        trainable.addAll(TrainableModel.variablesToTrain(sd));
     }
 
     private SDVariable head(String name, SDVariable x, long in, long d, RandomGenerator init) {

@@ -119,14 +119,8 @@ public final class Trainer {
                 Batch b = it.next();
                 Map<String, INDArray> feed = new HashMap<>(model.placeholders(b, true));
                 model.loss().feed(sd, feed, b.rows(), negatives);
-                org.nd4j.autodiff.samediff.api.OutAndGrad result;
-                if (useWorkspace) {
-                    try (var ws = workspace.open()) {
-                        result = sd.calculateGradientsAndOutputs(feed, outputs, model.trainable());
-                    }
-                } else {
-                    result = sd.calculateGradientsAndOutputs(feed, outputs, model.trainable());
-                }
+                org.nd4j.autodiff.samediff.api.OutAndGrad result = inStepMemory(useWorkspace,
+                        () -> sd.calculateGradientsAndOutputs(feed, outputs, model.trainable()));
                 double loss = result.getOutputs().get(lossName).getDouble(0);
                 if (!Double.isFinite(loss)) {
                     throw new TrainingDivergedException(String.format("%strain loss is %s at epoch %d, step %d: the"
@@ -172,6 +166,16 @@ public final class Trainer {
         }
     }
 
+    /** Runs one graph execution inside the step workspace when the model uses one. */
+    private <T> T inStepMemory(boolean useWorkspace, java.util.function.Supplier<T> body) {
+        if (!useWorkspace) {
+            return body.get();
+        }
+        try (var ws = workspace.open()) {
+            return body.get();
+        }
+    }
+
     private static void close(Iterable<INDArray> arrays) {
         for (INDArray a : arrays) {
             if (a != null && a.closeable()) {
@@ -196,14 +200,7 @@ public final class Trainer {
             Batch b = it.next();
             Map<String, INDArray> feed = new HashMap<>(model.placeholders(b, false));
             model.loss().feed(sd, feed, b.rows(), negatives);
-            Map<String, INDArray> out;
-            if (useWorkspace) {
-                try (var ws = workspace.open()) {
-                    out = sd.output(feed, lossName);
-                }
-            } else {
-                out = sd.output(feed, lossName);
-            }
+            Map<String, INDArray> out = inStepMemory(useWorkspace, () -> sd.output(feed, lossName));
             double loss = out.get(lossName).getDouble(0);
             close(out.values());
             sum += loss * b.rows();

@@ -12,10 +12,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.symile.app.config.TrainArgs;
 import org.symile.app.train.Batch;
 import org.symile.app.train.TrainableModel;
-import org.symile.samediff.ClipLoss;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossGraph;
-import org.symile.samediff.SymileLoss;
 import org.symile.samediff.ZeroShot;
 import org.symile.samediff.nn.L2Normalize;
 import org.symile.samediff.nn.Linear;
@@ -50,11 +48,7 @@ public final class BinaryXorModel implements TrainableModel {
         if (!scale.frozen()) {
             trainable.add(scale.logScale().name());
         }
-        this.loss = lossFn.equals("clip")
-                ? new ClipLoss().build(sd, "loss", reps, scale)
-                : new SymileLoss(new SymileLoss.Config(args.negativeSampling(), args.memoryLean(),
-                        SymileLoss.DEFAULT_LEAN_CHUNK_ELEMENTS)).build(sd, "loss", reps, scale);
-        sd.setLossVariables("loss");
+        this.loss = TrainableModel.buildLoss(sd, args, reps, scale);
     }
 
     @Override
