@@ -130,6 +130,121 @@ class SymileLossTest {
         assertTrue(worst < 1e-6);
     }
 
+    /** Widths 3 and 128 put the scale before the product and on the [B, B] logits respectively. */
+    @ParameterizedTest
+    @ValueSource(ints = {3, 128})
+    void oNMatchesBruteForceAndGradientChecksAtBothScalePlacements(int d) {
+        assertEquals(d < ClipLoss.NARROW_WIDTH, d == 3);
+        Nd4j.getRandom().setSeed(21);
+        int b = 5;
+        int[][][] perms = randomPerms(3, b, 8);
+        SameDiff sd = SameDiff.create();
+        List<SDVariable> reps = new ArrayList<>();
+        List<String> vars = new ArrayList<>();
+        List<INDArray> values = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            INDArray r = Nd4j.randn(DataType.DOUBLE, b, d).divi(Math.pow(d, 1.0 / 3));
+            values.add(r.dup());
+            reps.add(sd.var("r" + k, r));
+            vars.add("r" + k);
+        }
+        LogitScale scale = LogitScale.create(sd, "ls", 0.7, false, DataType.DOUBLE);
+        vars.add("ls");
+        LossGraph g = new SymileLoss(NegativeSampling.N).build(sd, "loss", reps, scale);
+        sd.setLossVariables("loss");
+        Map<String, INDArray> fixed = new HashMap<>();
+        g.feed(sd, fixed, b, Permutations.fixed(perms));
+        assertEquals(bruteForceN(values, 0.7, perms), sd.output(fixed, "loss").get("loss").getDouble(0), 1e-12);
+        double worst = GradientCheck.check(sd, "loss", vars, fixed, f -> { }, 1e-6, 1e-6, 40);
+        assertTrue(worst < 1e-6);
+    }
+
+    /**
+     * Logits far beyond exp()'s float range (s = e^6 ≈ 403) and an anchor whose masked raw diagonal x_i·q_i is
+     * far above every logit it keeps: the float loss still matches a DOUBLE brute force.
+     */
+    @Test
+    void oNStaysFiniteAndAccurateForHugeLogitsInFloat() {
+        Nd4j.getRandom().setSeed(33);
+        int b = 6;
+        int d = 4;
+        int[][][] perms = randomPerms(3, b, 2);
+        List<INDArray> reps = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            INDArray r = Nd4j.randn(DataType.DOUBLE, b, d);
+            reps.add(r.diviColumnVector(r.norm2(1).reshape(b, 1)));
+        }
+        // row 0 of anchor 0: the masked product with its own q_0 is the largest a MIP of unit vectors can be (1),
+        // while its positive and its kept negatives are random
+        int r1 = perms[0][0][0];
+        int r2 = perms[0][1][0];
+        assertTrue(r1 != 0 && r2 != 0, "fixture: the masked negative must not share rows with the positive");
+        INDArray e0 = Nd4j.zeros(DataType.DOUBLE, d);
+        e0.putScalar(0, 1.0);
+        reps.get(0).putRow(0, e0);
+        reps.get(1).putRow(r1, e0);
+        reps.get(2).putRow(r2, e0);
+        double ls = 6.0;
+        double expected = bruteForceN(reps, ls, perms);
+        List<INDArray> floats = new ArrayList<>();
+        reps.forEach(r -> floats.add(r.castTo(DataType.FLOAT)));
+        double actual = LossEvaluator.symile(SymileLoss.Config.of(NegativeSampling.N), DataType.FLOAT)
+                .loss(floats, ls, Permutations.fixed(perms));
+        assertTrue(Double.isFinite(actual) && expected > 10, expected + " vs " + actual);
+        assertEquals(expected, actual, 1e-4 * expected);
+    }
+
+    private static int[][][] randomPerms(int m, int b, long seed) {
+        Permutations random = Permutations.random(new SplittableRandom(seed));
+        int[][][] perms = new int[m][m - 1][];
+        for (int a = 0; a < m; a++) {
+            for (int k = 0; k < m - 1; k++) {
+                perms[a][k] = random.next(a, k, b);
+            }
+        }
+        return perms;
+    }
+
+    /** O(N) Symile by the definition (upstream §1.3): negatives q_j = Π_k n_k[p_k[j]], positive on the diagonal. */
+    private static double bruteForceN(List<INDArray> reps, double ls, int[][][] perms) {
+        int m = reps.size();
+        int b = (int) reps.get(0).rows();
+        int d = (int) reps.get(0).columns();
+        double s = Math.exp(ls);
+        double total = 0;
+        for (int a = 0; a < m; a++) {
+            List<double[][]> non = new ArrayList<>();
+            for (int k = 0; k < m; k++) {
+                if (k != a) {
+                    non.add(reps.get(k).toDoubleMatrix());
+                }
+            }
+            double[][] x = reps.get(a).toDoubleMatrix();
+            for (int i = 0; i < b; i++) {
+                double[] z = new double[b];
+                for (int j = 0; j < b; j++) {
+                    for (int c = 0; c < d; c++) {
+                        double prod = x[i][c];
+                        for (int k = 0; k < m - 1; k++) {
+                            prod *= non.get(k)[j == i ? i : perms[a][k][j]][c];
+                        }
+                        z[j] += s * prod;
+                    }
+                }
+                double max = Double.NEGATIVE_INFINITY;
+                for (double v : z) {
+                    max = Math.max(max, v);
+                }
+                double sum = 0;
+                for (double v : z) {
+                    sum += Math.exp(v - max);
+                }
+                total += (max + Math.log(sum) - z[i]) / (b * m);
+            }
+        }
+        return total;
+    }
+
     @Test
     void nSquaredWorksForTwoModalitiesAndMatchesBruteForce() {
         Nd4j.getRandom().setSeed(5);
