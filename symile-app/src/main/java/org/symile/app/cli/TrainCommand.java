@@ -144,6 +144,11 @@ public final class TrainCommand implements Callable<Integer> {
             description = "binary_xor: the p_hat values to train (default: 0.0,0.1,...,1.0 as upstream).")
     List<Double> pHats;
 
+    @Option(names = "--p_hat_workers", paramLabel = "N", defaultValue = "0",
+            description = "binary_xor: p_hat values trained at once, each on one thread; results do not depend on it"
+                    + " (default: ${DEFAULT-VALUE} = one per CPU core).")
+    int pHatWorkers;
+
     // ---- symile_m3
     @Option(names = "--train_csv", defaultValue = "train.csv", description = "symile_m3: unused by training"
             + " (default: ${DEFAULT-VALUE}).")
@@ -306,7 +311,8 @@ public final class TrainCommand implements Callable<Integer> {
                 }
                 xor = new TrainArgs.XorArgs(positive("--train_n", trainN, ExperimentDefaults.XOR_TRAIN_N),
                         positive("--val_n", valN, ExperimentDefaults.XOR_VAL_N),
-                        positive("--test_n", testN, ExperimentDefaults.XOR_TEST_N), dv, bootstrap, bootstrapN, ps);
+                        positive("--test_n", testN, ExperimentDefaults.XOR_TEST_N), dv, bootstrap, bootstrapN, ps,
+                        pHatWorkers);
             }
             case SYMILE_M3 -> {
                 requireDataDir();

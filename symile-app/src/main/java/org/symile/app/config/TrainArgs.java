@@ -39,9 +39,18 @@ public record TrainArgs(
         M3Args m3,
         MimicArgs mimic) {
 
-    /** binary_xor settings; {@code pHats} is the p̂ sweep (upstream: 0.0, 0.1, …, 1.0). */
+    /**
+     * binary_xor settings; {@code pHats} is the p̂ sweep (upstream: 0.0, 0.1, …, 1.0), {@code pHatWorkers} how many
+     * p̂ values train at once (0: one per CPU core, at most one per p̂).
+     */
     public record XorArgs(int trainN, int valN, int testN, int dV, boolean bootstrap, int bootstrapN,
-                          List<Double> pHats) {
+                          List<Double> pHats, int pHatWorkers) {
+        public XorArgs {
+            if (pHatWorkers < 0) {
+                throw new IllegalArgumentException("--p_hat_workers: expected 0 (one per core) or a positive count,"
+                        + " got " + pHatWorkers);
+            }
+        }
     }
 
     /** symile_m3 settings. */
@@ -101,6 +110,7 @@ public record TrainArgs(
                 m.put("bootstrap", py(xor.bootstrap()));
                 m.put("bootstrap_n", xor.bootstrapN());
                 m.put("p_hats", String.join(",", xor.pHats().stream().map(String::valueOf).toList()));
+                m.put("p_hat_workers", xor.pHatWorkers());
             }
             case SYMILE_M3 -> {
                 m.put("train_csv", m3.trainCsv());

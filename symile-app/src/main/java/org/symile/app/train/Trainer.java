@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -79,6 +80,11 @@ public final class Trainer {
         default long epochsAfterThisFit() {
             return 0;
         }
+
+        /** Polled before every training step; true ends the fit with a {@link CancellationException}. */
+        default boolean stopRequested() {
+            return false;
+        }
     }
 
     private final Config config;
@@ -116,6 +122,9 @@ public final class Trainer {
             int limit = limit(train.batchCount(), config.limitTrainBatches());
             Iterator<Batch> it = train.epoch(state.shuffle());
             for (int i = 0; i < limit && it.hasNext(); i++) {
+                if (listener.stopRequested()) {
+                    throw new CancellationException(prefix(listener) + "training stopped at epoch " + (epoch + 1));
+                }
                 Batch b = it.next();
                 Map<String, INDArray> feed = new HashMap<>(model.placeholders(b, true));
                 model.loss().feed(sd, feed, b.rows(), negatives);

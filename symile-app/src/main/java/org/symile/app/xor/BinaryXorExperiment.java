@@ -14,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,63 +62,112 @@ public final class BinaryXorExperiment {
 
     public static Result run(TrainArgs args) {
         TrainArgs.XorArgs x = args.xor();
-        ObjectNode resumeMeta = null;
         Checkpoint resume = null;
         if (args.ckptPath() != null) {
             resume = Checkpoint.read(args.ckptPath());
-            resumeMeta = resume.meta();
-            if (!"binary_xor".equals(resumeMeta.path("experiment").asText())) {
-                throw new IllegalArgumentException("--ckpt_path " + args.ckptPath() + ": a "
-                        + resumeMeta.path("experiment").asText() + " checkpoint, not binary_xor");
+            String experiment = resume.meta().path("experiment").asText();
+            if (!"binary_xor".equals(experiment)) {
+                throw new IllegalArgumentException("--ckpt_path " + args.ckptPath() + ": a " + experiment
+                        + " checkpoint, not binary_xor");
             }
         }
-        long seed = resume != null ? resumeMeta.path("seed").asLong() : Seeds.resolve(args.useSeed(), args.seed());
-        Path runDir = resume != null ? Path.of(resumeMeta.path("save_dir").asText()) : RunDirectory.create(
+        long seed = resume != null ? resume.meta().path("seed").asLong() : Seeds.resolve(args.useSeed(), args.seed());
+        Path runDir = resume != null ? Path.of(resume.meta().path("save_dir").asText()) : RunDirectory.create(
                 args.ckptSaveDir());
         List<Row> rows = new ArrayList<>();
-        int startIdx = 0;
-        if (resume != null) {
-            double p = resumeMeta.path("p_hat").asDouble();
-            startIdx = x.pHats().indexOf(p);
-            if (startIdx < 0) {
-                throw new IllegalArgumentException("--ckpt_path " + args.ckptPath() + ": its p_hat " + p
-                        + " is not among --p_hats " + x.pHats());
+        Map<Integer, Path> restore = new LinkedHashMap<>();
+        List<Integer> todo = new ArrayList<>();
+        if (resume == null) {
+            for (int i = 0; i < x.pHats().size(); i++) {
+                todo.add(i);
             }
-            for (var r : resumeMeta.path("results")) {
-                if (r.path("p_hat").asDouble() != p) {
-                    rows.add(new Row(r.path("p_hat").asDouble(), r.path("loss_fn").asText(), r.path("acc").asDouble()));
-                }
-            }
-            boolean done = resumeMeta.path("p_hat_done").asBoolean();
-            if (done && resumeMeta.path("trainer").path("epoch").asInt() >= args.epochs()) {
-                startIdx++;
-                resume = null;
-            }
+        } else {
+            planResume(args, resume, runDir, rows, restore, todo);
         }
         LOG.info("binary_xor: run directory {}, seed {}{}", runDir, seed,
                 args.useSeed() ? "" : " (drawn; repeat with --use_seed True --seed " + seed + ")");
-        Trainer trainer = new Trainer(new Trainer.Config(args.epochs(), args.checkValEveryNEpoch(),
+        Trainer.Config config = new Trainer.Config(args.epochs(), args.checkValEveryNEpoch(),
                 args.limitTrainBatches(), args.limitValBatches(), AdamW.Config.of(args.lr(), args.weightDecay()),
-                "or --logit_scale_init (now " + args.logitScaleInit() + "), or --freeze_logit_scale True"));
-        Map<Double, Double> bestLoss = new LinkedHashMap<>();
-        for (int idx = startIdx; idx < x.pHats().size(); idx++) {
+                "or --logit_scale_init (now " + args.logitScaleInit() + "), or --freeze_logit_scale True");
+        int workers = PHatWorkers.resolve(x.pHatWorkers(), todo.size());
+        Map<Double, Double> bestLoss = new TreeMap<>();
+        Supplier<List<Row>> snapshot = () -> {
+            synchronized (rows) {
+                return List.copyOf(rows);
+            }
+        };
+        List<PHatWorkers.Job> jobs = new ArrayList<>();
+        for (int k = 0; k < todo.size(); k++) {
+            int idx = todo.get(k);
             double p = x.pHats().get(idx);
-            PHatRun run = new PHatRun(args, trainer, seed, idx, runDir, rows,
-                    (long) (x.pHats().size() - idx - 1) * args.epochs());
-            if (resume != null && idx == startIdx) {
-                run.restore(resume);
-            }
-            double[] acc = run.trainAndTest();
-            bestLoss.put(p, run.bestValLoss());
-            rows.removeIf(r -> r.pHat() == p);
-            for (double a : acc) {
-                rows.add(new Row(p, args.lossFn(), a));
-            }
-            run.markDone(rows);
-            writeResults(runDir, args, rows, seed);
+            long epochsAfter = (long) ((todo.size() - k - 1) / workers) * args.epochs();
+            jobs.add(stop -> {
+                PHatRun run = new PHatRun(args, new Trainer(config), seed, idx, runDir, snapshot, epochsAfter, stop);
+                if (restore.containsKey(idx)) {
+                    run.restore(Checkpoint.read(restore.get(idx)), restore.get(idx));
+                }
+                double[] acc = run.trainAndTest();
+                synchronized (rows) {
+                    bestLoss.put(p, run.bestValLoss());
+                    rows.removeIf(r -> r.pHat() == p);
+                    for (double a : acc) {
+                        rows.add(new Row(p, args.lossFn(), a));
+                    }
+                    run.markDone(List.copyOf(rows));
+                    writeResults(runDir, args, rows, seed);
+                }
+            });
         }
+        PHatWorkers.run(jobs, workers);
         writeResults(runDir, args, rows, seed);
-        return new Result(runDir, rows, seed, bestLoss);
+        return new Result(runDir, List.copyOf(rows), seed, bestLoss);
+    }
+
+    /**
+     * What a resumed run still has to do, decided by each p̂'s own {@code last.ckpt} in the run directory (every p̂
+     * rewrites it after every epoch; with {@code --p_hat_workers} several can be unfinished when a run stops). A p̂
+     * whose checkpoint finished all {@code --epochs} keeps its results; any other continues from its checkpoint (the
+     * one {@code --ckpt_path} names for its own p̂). A p̂ without one keeps a result recorded in the given
+     * checkpoint, else trains from the start.
+     */
+    private static void planResume(TrainArgs args, Checkpoint resume, Path runDir, List<Row> rows,
+                                   Map<Integer, Path> restore, List<Integer> todo) {
+        List<Double> pHats = args.xor().pHats();
+        double own = resume.meta().path("p_hat").asDouble();
+        int ownIdx = pHats.indexOf(own);
+        if (ownIdx < 0) {
+            throw new IllegalArgumentException("--ckpt_path " + args.ckptPath() + ": its p_hat " + own
+                    + " is not among --p_hats " + pHats);
+        }
+        for (int i = 0; i < pHats.size(); i++) {
+            double p = pHats.get(i);
+            Path from = i == ownIdx ? args.ckptPath() : pHatDir(runDir, p).resolve("last.ckpt");
+            Checkpoint ckpt = i == ownIdx ? resume : Files.exists(from) ? Checkpoint.read(from) : null;
+            List<Row> known = ckpt == null ? rowsFor(resume, p)
+                    : finished(ckpt, args.epochs()) ? rowsFor(ckpt, p) : List.of();
+            if (!known.isEmpty()) {
+                rows.addAll(known);
+                continue;
+            }
+            if (ckpt != null) {
+                restore.put(i, from);
+            }
+            todo.add(i);
+        }
+    }
+
+    private static boolean finished(Checkpoint ckpt, int epochs) {
+        return ckpt.meta().path("p_hat_done").asBoolean() && ckpt.meta().path("trainer").path("epoch").asInt() >= epochs;
+    }
+
+    private static List<Row> rowsFor(Checkpoint ckpt, double p) {
+        List<Row> out = new ArrayList<>();
+        for (var r : ckpt.meta().path("results")) {
+            if (r.path("p_hat").asDouble() == p) {
+                out.add(new Row(p, r.path("loss_fn").asText(), r.path("acc").asDouble()));
+            }
+        }
+        return out;
     }
 
     /** Writes the CSV, the plot and run_info.json (atomically; called after every p̂). */

@@ -8,6 +8,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,16 +35,22 @@ final class PHatRun implements Trainer.Listener {
     private final double pHat;
     private final Path runDir;
     private final Path dir;
-    private final List<BinaryXorExperiment.Row> rows;
+    private final Supplier<List<BinaryXorExperiment.Row>> rows;
     private final long epochsAfter;
+    private final BooleanSupplier stop;
     private final BinaryXorModel model;
     private final TrainState state;
     private double bestLoss = Double.POSITIVE_INFINITY;
     private int bestEpoch = -1;
     private Path bestFile;
 
-    PHatRun(TrainArgs args, Trainer trainer, long seed, int idx, Path runDir, List<BinaryXorExperiment.Row> rows,
-            long epochsAfter) {
+    /**
+     * @param rows        the sweep's results so far (a snapshot per call), recorded in checkpoints
+     * @param epochsAfter epochs other p̂ values will train after this one, for the ETA
+     * @param stop        polled between steps; true stops training (another p̂ failed)
+     */
+    PHatRun(TrainArgs args, Trainer trainer, long seed, int idx, Path runDir,
+            Supplier<List<BinaryXorExperiment.Row>> rows, long epochsAfter, BooleanSupplier stop) {
         this.args = args;
         this.trainer = trainer;
         this.seed = seed;
@@ -52,13 +60,14 @@ final class PHatRun implements Trainer.Listener {
         this.dir = BinaryXorExperiment.pHatDir(runDir, pHat);
         this.rows = rows;
         this.epochsAfter = epochsAfter;
+        this.stop = stop;
         this.model = new BinaryXorModel(args, BinaryXorExperiment.stream(seed, "init", idx));
         this.state = new TrainState(new AdamW(trainer.config().optimizer()),
                 BinaryXorExperiment.stream(seed, "shuffle", idx), BinaryXorExperiment.stream(seed, "negatives", idx));
     }
 
     /** Continues from a checkpoint of this p̂: weights, optimizer, counters, streams and the best so far. */
-    void restore(Checkpoint ckpt) {
+    void restore(Checkpoint ckpt, Path from) {
         for (Map.Entry<String, INDArray> e : ckpt.variables().entrySet()) {
             var v = model.graph().getVariable(e.getKey());
             if (v == null || v.getArr() == null) {
@@ -79,7 +88,7 @@ final class PHatRun implements Trainer.Listener {
             bestEpoch = meta.path("best_epoch").asInt();
             bestFile = Path.of(meta.path("best_file").asText());
         }
-        LOG.info("[p_hat {}] resumed at epoch {} from {}", fmtP(), state.epoch(), args.ckptPath());
+        LOG.info("[p_hat {}] resumed at epoch {} from {}", fmtP(), state.epoch(), from);
     }
 
     /** Trains (from the restored epoch on) and returns the test accuracies (one, or bootstrap_n). */
@@ -128,12 +137,12 @@ final class PHatRun implements Trainer.Listener {
             bestLoss = stats.valLoss();
             bestEpoch = stats.epoch() - 1;
             bestFile = dir.resolve(String.format(Locale.ROOT, "epoch=%d-val_loss=%.4f.ckpt", bestEpoch, bestLoss));
-            new Checkpoint(meta(false, rows), BinaryXorExperiment.variables(model), Map.of()).write(bestFile);
+            new Checkpoint(meta(false, rows.get()), BinaryXorExperiment.variables(model), Map.of()).write(bestFile);
             if (old != null && !old.equals(bestFile)) {
                 BinaryXorExperiment.delete(old);
             }
         }
-        writeLast(false, rows);
+        writeLast(false, rows.get());
     }
 
     private void writeLast(boolean done, List<BinaryXorExperiment.Row> allRows) {
@@ -172,6 +181,11 @@ final class PHatRun implements Trainer.Listener {
     @Override
     public long epochsAfterThisFit() {
         return epochsAfter;
+    }
+
+    @Override
+    public boolean stopRequested() {
+        return stop.getAsBoolean();
     }
 
     private String fmtP() {

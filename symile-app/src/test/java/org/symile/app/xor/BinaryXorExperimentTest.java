@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.symile.app.CliRunner;
+import org.symile.app.runtime.Backend;
 import org.symile.app.train.Checkpoint;
 
 class BinaryXorExperimentTest {
@@ -101,6 +102,50 @@ class BinaryXorExperimentTest {
         assertVariablesEqual(onlyRun(full).resolve("p_hat_0.5/last.ckpt"), last);
         assertEquals(Files.readAllLines(onlyRun(full).resolve("binary_xor_results.csv")),
                 Files.readAllLines(onlyRun(cut).resolve("binary_xor_results.csv")));
+    }
+
+    /**
+     * Three p̂ values on one worker and on three give the same numbers, and a run stopped with all three unfinished
+     * resumes each from its own last.ckpt. Op threads are pinned to one in every run, as workers > 1 always do.
+     */
+    @Test
+    void workersChangeNoNumberAndResumeContinuesEveryUnfinishedPHat(@TempDir Path root) throws IOException {
+        Backend.setThreads(1);
+        Path one = root.resolve("one");
+        Path three = root.resolve("three");
+        Path cut = root.resolve("cut");
+        String[] ps = {"--p_hats", "0.2,0.5,0.9"};
+        assertEquals(0, CliRunner.run(tiny(one, cat(ps, "--epochs", "4", "--p_hat_workers", "1"))).code());
+        CliRunner.Run par = CliRunner.run(tiny(three, cat(ps, "--epochs", "4", "--p_hat_workers", "3")));
+        assertEquals(0, par.code(), par.err());
+        List<String> expected = Files.readAllLines(onlyRun(one).resolve("binary_xor_results.csv"));
+        assertEquals(4, expected.size(), expected.toString());
+        assertEquals(expected, Files.readAllLines(onlyRun(three).resolve("binary_xor_results.csv")));
+        // stop every p̂ after 2 of 4 epochs (p_hat_done but short of --epochs), then resume from one of them
+        assertEquals(0, CliRunner.run(tiny(cut, cat(ps, "--epochs", "2", "--p_hat_workers", "3"))).code());
+        Path last = onlyRun(cut).resolve("p_hat_0.5/last.ckpt");
+        CliRunner.Run resumed = CliRunner.run(tiny(cut, cat(ps, "--epochs", "4", "--p_hat_workers", "2",
+                "--ckpt_path", last.toString())));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertEquals(expected, Files.readAllLines(onlyRun(cut).resolve("binary_xor_results.csv")));
+        for (String p : List.of("p_hat_0.2", "p_hat_0.5", "p_hat_0.9")) {
+            assertVariablesEqual(onlyRun(one).resolve(p + "/last.ckpt"), onlyRun(three).resolve(p + "/last.ckpt"));
+            assertVariablesEqual(onlyRun(one).resolve(p + "/last.ckpt"), onlyRun(cut).resolve(p + "/last.ckpt"));
+        }
+    }
+
+    @Test
+    void aDivergedPHatStopsTheSweepWithItsAdvice(@TempDir Path root) {
+        CliRunner.Run r = CliRunner.run(tiny(root, "--p_hats", "0.0,0.5,1.0", "--lr", "1e30", "--p_hat_workers",
+                "2"));
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("diverged") && r.err().contains("--lr"), r.err());
+    }
+
+    private static String[] cat(String[] a, String... b) {
+        List<String> out = new ArrayList<>(List.of(a));
+        out.addAll(List.of(b));
+        return out.toArray(new String[0]);
     }
 
     static void assertVariablesEqual(Path a, Path b) {
