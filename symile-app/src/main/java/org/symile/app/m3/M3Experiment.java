@@ -16,8 +16,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.config.TrainArgs;
+import org.symile.app.experiments.RunStart;
 import org.symile.app.experiments.RunState;
-import org.symile.app.io.RunDirectory;
 import org.symile.app.models.PretrainedWeights;
 import org.symile.app.train.AdamW;
 import org.symile.app.train.Batch;
@@ -26,7 +26,6 @@ import org.symile.app.train.Checkpoint;
 import org.symile.app.train.IteratorBatches;
 import org.symile.app.train.MappedBatches;
 import org.symile.app.train.RngStream;
-import org.symile.app.train.Seeds;
 import org.symile.app.train.TrainState;
 import org.symile.app.train.Trainer;
 import org.symile.data.m3.M3Split;
@@ -52,10 +51,10 @@ public final class M3Experiment {
 
     /** Trains; returns the run directory and the best validation metrics. */
     public static Map.Entry<Path, Map<String, Double>> train(TrainArgs args) {
-        Checkpoint resume = args.ckptPath() == null ? null : Checkpoint.read(args.ckptPath());
-        long seed = resume != null ? resume.meta().path("seed").asLong() : Seeds.resolve(args.useSeed(), args.seed());
-        Path runDir = resume != null ? Path.of(resume.meta().path("save_dir").asText())
-                : RunDirectory.create(args.ckptSaveDir());
+        RunStart start = RunStart.of(args);
+        Checkpoint resume = start.resume();
+        long seed = start.seed();
+        Path runDir = start.runDir();
         Double prob = args.m3().missingness() ? args.m3().missingnessProb() : null;
         try (M3Split train = M3Split.open(args.dataDir(), "train", prob);
              M3Split val = M3Split.open(args.dataDir(), "val", prob)) {

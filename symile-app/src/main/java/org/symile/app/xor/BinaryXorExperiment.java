@@ -20,14 +20,13 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.config.TrainArgs;
+import org.symile.app.experiments.RunStart;
 import org.symile.data.io.AtomicFiles;
-import org.symile.app.io.RunDirectory;
 import org.symile.app.train.AdamW;
 import org.symile.app.train.Checkpoint;
 import org.symile.app.train.RngStream;
 import org.symile.app.train.TrainState;
 import org.symile.app.train.Trainer;
-import org.symile.app.train.Seeds;
 
 /**
  * The binary_xor experiment (paper §5.1, spec §3): for each p̂ a fresh model is trained, the checkpoint with the
@@ -62,18 +61,10 @@ public final class BinaryXorExperiment {
 
     public static Result run(TrainArgs args) {
         TrainArgs.XorArgs x = args.xor();
-        Checkpoint resume = null;
-        if (args.ckptPath() != null) {
-            resume = Checkpoint.read(args.ckptPath());
-            String experiment = resume.meta().path("experiment").asText();
-            if (!"binary_xor".equals(experiment)) {
-                throw new IllegalArgumentException("--ckpt_path " + args.ckptPath() + ": a " + experiment
-                        + " checkpoint, not binary_xor");
-            }
-        }
-        long seed = resume != null ? resume.meta().path("seed").asLong() : Seeds.resolve(args.useSeed(), args.seed());
-        Path runDir = resume != null ? Path.of(resume.meta().path("save_dir").asText()) : RunDirectory.create(
-                args.ckptSaveDir());
+        RunStart start = RunStart.of(args);
+        Checkpoint resume = start.resume();
+        long seed = start.seed();
+        Path runDir = start.runDir();
         List<Row> rows = new ArrayList<>();
         Map<Integer, Path> restore = new LinkedHashMap<>();
         List<Integer> todo = new ArrayList<>();

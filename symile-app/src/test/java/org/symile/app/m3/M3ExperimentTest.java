@@ -117,4 +117,17 @@ class M3ExperimentTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--missingness_prob"), r.err());
     }
+
+    @Test
+    void resumingFromAnotherExperimentsCheckpointIsAUsageError(@TempDir Path root) throws IOException {
+        Path xor = root.resolve("xor");
+        assertEquals(0, CliRunner.run("train", "--experiment", "binary_xor", "--p_hats", "0.5", "--epochs", "1",
+                "--train_n", "32", "--val_n", "16", "--test_n", "16", "--batch_sz_train", "16", "--batch_sz_val", "16",
+                "--batch_sz_test", "16", "--ckpt_save_dir", xor.toString()).code());
+        Path ckpt = onlyRun(xor).resolve("p_hat_0.5/last.ckpt");
+        CliRunner.Run r = CliRunner.run(tiny(root.resolve("m3"), "--ckpt_path", ckpt.toString()));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--ckpt_path") && r.err().contains("'binary_xor', not symile_m3"), r.err());
+        assertTrue(Files.notExists(root.resolve("m3")), "no run directory for a refused resume");
+    }
 }
