@@ -35,9 +35,4 @@ public record RunStart(Checkpoint resume, long seed, Path runDir) {
         }
         return new RunStart(ckpt, ckpt.meta().path("seed").asLong(), Path.of(ckpt.meta().path("save_dir").asText()));
     }
-
-    /** Whether the run continues from a checkpoint. */
-    public boolean resumed() {
-        return resume != null;
-    }
 }

@@ -50,7 +50,6 @@ public final class Sweep {
     private final Path out;
     private final List<String> extraArgs;
     private final Map<Integer, Trial> trials = new LinkedHashMap<>();
-    private volatile int pHatWorkers = 1;
     private List<Map<String, Object>> candidates;
 
     /**
@@ -132,7 +131,8 @@ public final class Sweep {
         List<Map<String, Object>> cands = candidates();
         saveState();
         long deadline = System.nanoTime() + (long) (spec.maxMinutes() * 60e9);
-        pHatWorkers = Math.max(1, Runtime.getRuntime().availableProcessors() / parallel);
+        // the trials running at once share the cores between their p_hat workers (binary_xor)
+        int pHatWorkers = Math.max(1, Runtime.getRuntime().availableProcessors() / parallel);
         ExecutorService pool = Executors.newFixedThreadPool(parallel);
         try {
             List<Future<?>> futures = new ArrayList<>();
@@ -141,7 +141,7 @@ public final class Sweep {
                     continue;
                 }
                 int index = k;
-                futures.add(pool.submit(() -> runTrial(index, cands.get(index), deadline, cands.size())));
+                futures.add(pool.submit(() -> runTrial(index, cands.get(index), deadline, cands.size(), pHatWorkers)));
             }
             for (Future<?> f : futures) {
                 f.get();
@@ -162,13 +162,12 @@ public final class Sweep {
         return all;
     }
 
-    private void runTrial(int k, Map<String, Object> params, long deadline, int total) {
+    private void runTrial(int k, Map<String, Object> params, long deadline, int total, int pHatWorkers) {
         Path root = out.resolve("trials").resolve(String.format(Locale.ROOT, "trial_%03d", k));
         List<String> argv = new ArrayList<>(TrialCommand.argv(spec, params, root));
         argv.addAll(extraArgs);
         if (spec.experiment().equals("binary_xor")
                 && argv.stream().noneMatch(a -> a.equals("--p_hat_workers") || a.startsWith("--p_hat_workers="))) {
-            // the trials running at once share the cores between their p_hat workers
             argv.addAll(List.of("--p_hat_workers", String.valueOf(pHatWorkers)));
         }
         if (System.nanoTime() > deadline) {

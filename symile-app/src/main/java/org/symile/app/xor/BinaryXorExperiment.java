@@ -66,7 +66,7 @@ public final class BinaryXorExperiment {
         long seed = start.seed();
         Path runDir = start.runDir();
         List<Row> rows = new ArrayList<>();
-        Map<Integer, Path> restore = new LinkedHashMap<>();
+        Map<Integer, Map.Entry<Path, Checkpoint>> restore = new LinkedHashMap<>();
         List<Integer> todo = new ArrayList<>();
         if (resume == null) {
             for (int i = 0; i < x.pHats().size(); i++) {
@@ -95,7 +95,7 @@ public final class BinaryXorExperiment {
             jobs.add(stop -> {
                 PHatRun run = new PHatRun(args, new Trainer(config), seed, idx, runDir, snapshot, epochsAfter, stop);
                 if (restore.containsKey(idx)) {
-                    run.restore(Checkpoint.read(restore.get(idx)), restore.get(idx));
+                    run.restore(restore.get(idx).getValue(), restore.get(idx).getKey());
                 }
                 double[] acc = run.trainAndTest();
                 synchronized (rows) {
@@ -122,7 +122,7 @@ public final class BinaryXorExperiment {
      * checkpoint, else trains from the start.
      */
     private static void planResume(TrainArgs args, Checkpoint resume, Path runDir, List<Row> rows,
-                                   Map<Integer, Path> restore, List<Integer> todo) {
+                                   Map<Integer, Map.Entry<Path, Checkpoint>> restore, List<Integer> todo) {
         List<Double> pHats = args.xor().pHats();
         double own = resume.meta().path("p_hat").asDouble();
         int ownIdx = pHats.indexOf(own);
@@ -141,7 +141,7 @@ public final class BinaryXorExperiment {
                 continue;
             }
             if (ckpt != null) {
-                restore.put(i, from);
+                restore.put(i, Map.entry(from, ckpt));
             }
             todo.add(i);
         }
