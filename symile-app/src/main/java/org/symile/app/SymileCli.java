@@ -51,6 +51,7 @@ public final class SymileCli implements Runnable {
     /** Runs the command line with the given streams and returns the exit status (used by tests). */
     public static int execute(PrintWriter out, PrintWriter err, String... args) {
         CommandLine cl = new CommandLine(new SymileCli());
+        TrainCommand.addFlags(cl.getSubcommands().get("train").getCommandSpec());
         cl.setOut(out);
         cl.setErr(err);
         cl.setCaseInsensitiveEnumValuesAllowed(true);

@@ -89,7 +89,7 @@ final class SymileNSquaredGraph implements LossGraph {
         double candidates = Math.pow(batchSize, m - 1);
         // candidates and their gradient (2 x B^(M-1) x d), logits, softmax and gradient (3 x B x B^(M-1))
         double bytes = (2.0 * candidates * Math.max(width, 0) + 3.0 * batchSize * candidates) * dtype.width();
-        long physical = physicalMemoryBytes();
+        long physical = PhysicalMemory.BYTES;
         if (candidates > Integer.MAX_VALUE || bytes > physical) {
             throw new IllegalArgumentException(String.format(
                     "negative_sampling n_squared: B^(M-1) = %d^%d = %.3g candidate tuples per anchor need about %.1f GiB"
@@ -99,11 +99,17 @@ final class SymileNSquaredGraph implements LossGraph {
         }
     }
 
-    static long physicalMemoryBytes() {
-        java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
-        if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
-            return sun.getTotalMemorySize();
+    /** This machine's memory, probed once (the check runs on every feed). */
+    private static final class PhysicalMemory {
+        static final long BYTES = probe();
+
+        private static long probe() {
+            java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+            if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+                return sun.getTotalMemorySize();
+            }
+            return Runtime.getRuntime().maxMemory();
         }
-        return Runtime.getRuntime().maxMemory();
     }
 }
+

@@ -11,15 +11,15 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
-/** Reads the float64 reference cases of {@code shared/testvectors} (bundled as test resources). */
+/** Reads the float64 reference cases of {@code shared/testvectors} (bundled with the library as {@code org/symile/samediff/testvectors/}). */
 final class ReferenceVectors {
     private ReferenceVectors() {
     }
 
     static JsonNode load(String file) {
-        try (InputStream in = ReferenceVectors.class.getResourceAsStream("/testvectors/" + file)) {
+        try (InputStream in = ReferenceVectors.class.getResourceAsStream("/org/symile/samediff/testvectors/" + file)) {
             if (in == null) {
-                throw new IllegalStateException("missing test resource testvectors/" + file);
+                throw new IllegalStateException("missing resource org/symile/samediff/testvectors/" + file);
             }
             return new ObjectMapper().readTree(in);
         } catch (IOException e) {

@@ -2,8 +2,8 @@ package org.symile.app.cli;
 
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.symile.app.xor.InformationsRun;
-import org.symile.app.xor.XorInformations;
+import org.symile.app.experiments.xor.InformationsRun;
+import org.symile.app.experiments.xor.XorInformations;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;

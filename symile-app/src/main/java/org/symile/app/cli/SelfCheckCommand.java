@@ -7,7 +7,7 @@ import org.symile.app.SymileCli;
 import org.symile.app.runtime.Backend;
 import org.symile.app.selfcheck.ReferenceCase;
 import org.symile.app.selfcheck.SelfCheck;
-import org.symile.app.xor.XorInformationsCheck;
+import org.symile.app.experiments.xor.XorInformationsCheck;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -25,7 +25,7 @@ public final class SelfCheckCommand implements Callable<Integer> {
 
     @Option(names = "--vectors", paramLabel = "DIR",
             description = "Directory of reference-case JSON files (format of shared/testvectors). Default: the copy"
-                    + " bundled in the app.")
+                    + " bundled with symile-samediff.")
     private Path vectors;
 
     @Override

@@ -2,42 +2,49 @@ package org.symile.app.experiments;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.symile.app.config.TrainArgs;
+import org.symile.app.experiments.m3.M3Experiment;
+import org.symile.app.experiments.mimic.MimicExperiment;
+import org.symile.app.experiments.xor.XorSweep;
+import org.symile.app.run.ExperimentFactory;
+import org.symile.app.run.ExperimentRunner;
+import org.symile.app.run.RunOutcome;
+import org.symile.app.spec.ExperimentKind;
+import org.symile.app.spec.RunSpec;
+import org.symile.app.spec.TestSpec;
 import org.symile.app.runtime.Backend;
-import org.symile.app.xor.BinaryXorExperiment;
 
-/** Runs the experiment a {@link TrainArgs} names. */
+/** The entry points {@code train} and {@code test} use: which experiment a spec names, run by the runner. */
 public final class Experiments {
     private static final Logger LOG = LoggerFactory.getLogger(Experiments.class);
 
     private Experiments() {
     }
 
-    /** Where a run wrote its files and the metrics a sweep can optimise (val_loss, val_acc, test_acc). */
-    public record Outcome(java.nio.file.Path runDir, java.util.Map<String, Double> metrics) {
-    }
-
-    public static Outcome train(TrainArgs args) {
+    /** Trains (and for binary_xor tests) the run a spec describes. */
+    public static RunOutcome train(RunSpec spec) {
         Backend.logStartup();
-        if (args.wandb()) {
+        if (spec.wandb()) {
             LOG.warn("--wandb True: Weights & Biases logging is not available in this port; metrics are written to"
                     + " the run directory instead");
         }
-        switch (args.experiment()) {
-            case BINARY_XOR -> {
-                BinaryXorExperiment.Result r = BinaryXorExperiment.run(args);
-                return new Outcome(r.runDir(), java.util.Map.of("val_loss", r.meanBestValLoss(), "test_acc",
-                        r.meanTestAcc()));
-            }
-            case SYMILE_M3 -> {
-                var r = org.symile.app.m3.M3Experiment.train(args);
-                return new Outcome(r.getKey(), r.getValue());
-            }
-            case SYMILE_MIMIC -> {
-                var r = org.symile.app.mimic.MimicExperiment.train(args);
-                return new Outcome(r.getKey(), r.getValue());
-            }
-            default -> throw new IllegalStateException(args.experiment().toString());
-        }
+        return switch (spec.experiment()) {
+            case BINARY_XOR -> XorSweep.run(spec);
+            case SYMILE_M3, SYMILE_MIMIC -> ExperimentRunner.train(spec, factory(spec.experiment()));
+        };
+    }
+
+    /** Upstream's test.py for a symile_m3 or symile_mimic checkpoint. */
+    public static ExperimentRunner.TestOutcome test(TestSpec spec) {
+        Backend.logStartup();
+        return ExperimentRunner.test(spec, factory(spec.experiment()));
+    }
+
+    /** How the runner opens an experiment's data (binary_xor's is generated per p̂ by {@link XorSweep}). */
+    static ExperimentFactory factory(ExperimentKind kind) {
+        return switch (kind) {
+            case SYMILE_M3 -> M3Experiment::open;
+            case SYMILE_MIMIC -> MimicExperiment::open;
+            case BINARY_XOR -> throw new IllegalArgumentException("binary_xor is trained per p_hat by XorSweep");
+        };
     }
 }

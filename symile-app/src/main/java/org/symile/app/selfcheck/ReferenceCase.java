@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
+import org.symile.app.spec.LossFn;
 import org.symile.samediff.NegativeSampling;
 
 /**
@@ -20,7 +21,7 @@ public sealed interface ReferenceCase {
      * A loss case: representations [M][B][d], log(s), expected loss and gradients, and for O(N) the
      * permutations {@code permutations[anchor][k]}.
      */
-    record Loss(String name, String lossFn, NegativeSampling negativeSampling, double logScale, double[][][] reps,
+    record Loss(String name, LossFn lossFn, NegativeSampling negativeSampling, double logScale, double[][][] reps,
                 double expectedLoss, double[][][] expectedGrads, double expectedGradLogScale,
                 int[][][] permutations) implements ReferenceCase {
     }
@@ -69,9 +70,11 @@ public sealed interface ReferenceCase {
     }
 
     private static Loss parseLoss(CaseReader r) {
-        String lossFn = r.text("loss_fn");
-        if (!lossFn.equals("symile") && !lossFn.equals("clip")) {
-            throw r.error("loss_fn", "expected symile or clip, got '" + lossFn + "'");
+        LossFn lossFn;
+        try {
+            lossFn = LossFn.fromFlag(r.text("loss_fn"));
+        } catch (IllegalArgumentException e) {
+            throw r.error("loss_fn", "expected symile or clip, got '" + r.text("loss_fn") + "'");
         }
         int m = r.integer("M");
         int b = r.integer("B");
@@ -80,7 +83,7 @@ public sealed interface ReferenceCase {
             throw r.error("M", "expected M >= 2, B >= 2, d >= 1, got M=" + m + " B=" + b + " d=" + d);
         }
         NegativeSampling ns = null;
-        if (lossFn.equals("symile")) {
+        if (lossFn == LossFn.SYMILE) {
             try {
                 ns = NegativeSampling.fromFlag(r.text("negative_sampling"));
             } catch (IllegalArgumentException e) {

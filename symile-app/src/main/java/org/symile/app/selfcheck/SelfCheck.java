@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.symile.app.spec.LossFn;
 import org.symile.samediff.LossEvaluator;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
@@ -86,9 +87,9 @@ public final class SelfCheck {
     }
 
     private static String resource(String name) {
-        try (InputStream in = SelfCheck.class.getResourceAsStream("/org/symile/app/testvectors/" + name)) {
+        try (InputStream in = SelfCheck.class.getResourceAsStream("/org/symile/samediff/testvectors/" + name)) {
             if (in == null) {
-                throw new IllegalStateException("bundled reference case missing from the app: " + name);
+                throw new IllegalStateException("bundled reference case missing from symile-samediff: " + name);
             }
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
@@ -125,7 +126,7 @@ public final class SelfCheck {
     private static Row checkLoss(ReferenceCase.Loss c, DataType dt, boolean lean) {
         LossEvaluator eval;
         String variant;
-        if (c.lossFn().equals("clip")) {
+        if (c.lossFn() == LossFn.CLIP) {
             eval = LossEvaluator.clip(dt);
             variant = "clip";
         } else if (lean) {

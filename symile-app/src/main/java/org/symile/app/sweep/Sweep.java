@@ -22,8 +22,9 @@ import org.deeplearning4j.arbiter.optimize.generator.GridSearchCandidateGenerato
 import org.deeplearning4j.arbiter.optimize.generator.RandomSearchGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.symile.app.config.TrainArgs;
 import org.symile.app.experiments.Experiments;
+import org.symile.app.run.RunOutcome;
+import org.symile.app.spec.RunSpec;
 import org.symile.data.io.AtomicFiles;
 
 /**
@@ -37,7 +38,7 @@ public final class Sweep {
     private static final Logger LOG = LoggerFactory.getLogger(Sweep.class);
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    /** One trial's outcome. */
+    /** One trial's outcome; {@code index} counts from 0, trial numbers in files and logs from 1. */
     public record Trial(int index, Map<String, Object> params, String status, double score, double wallSeconds,
                         String runDir) {
         boolean finished() {
@@ -79,7 +80,7 @@ public final class Sweep {
                 sweep.candidates.add(JSON.convertValue(c, Map.class));
             }
             for (JsonNode t : s.path("trials")) {
-                Trial trial = new Trial(t.get("trial").asInt(), JSON.convertValue(t.get("params"), Map.class),
+                Trial trial = new Trial(t.get("trial").asInt() - 1, JSON.convertValue(t.get("params"), Map.class),
                         t.get("status").asText(), t.path("score").asDouble(Double.NaN), t.path("wall_s").asDouble(),
                         t.path("run_dir").asText(""));
                 if (trial.finished()) {
@@ -163,12 +164,10 @@ public final class Sweep {
     }
 
     private void runTrial(int k, Map<String, Object> params, long deadline, int total, int pHatWorkers) {
-        Path root = out.resolve("trials").resolve(String.format(Locale.ROOT, "trial_%03d", k));
-        List<String> argv = new ArrayList<>(TrialCommand.argv(spec, params, root));
-        argv.addAll(extraArgs);
-        if (spec.experiment().equals("binary_xor")
-                && argv.stream().noneMatch(a -> a.equals("--p_hat_workers") || a.startsWith("--p_hat_workers="))) {
-            argv.addAll(List.of("--p_hat_workers", String.valueOf(pHatWorkers)));
+        Path root = TrialCommand.dir(out, k + 1);
+        Map<String, String> flags = TrialCommand.flags(spec, params, root, extraFlags());
+        if (spec.experiment().equals("binary_xor")) {
+            flags.putIfAbsent("p_hat_workers", String.valueOf(pHatWorkers));
         }
         if (System.nanoTime() > deadline) {
             record(new Trial(k, params, "skipped: max_minutes reached", Double.NaN, 0, ""), total);
@@ -181,9 +180,8 @@ public final class Sweep {
         try {
             Files.createDirectories(root);
             AtomicFiles.writeString(root.resolve("command.txt"), "symile train " + String.join(" ",
-                    argv.stream().map(Sweep::shellQuote).toList()) + "\n");
-            TrainArgs args = TrialCommand.parse(argv);
-            Experiments.Outcome o = Experiments.train(args);
+                    TrialCommand.argv(flags).stream().map(Sweep::shellQuote).toList()) + "\n");
+            RunOutcome o = Experiments.train(RunSpec.fromFlags(flags));
             runDir = o.runDir().toString();
             score = o.metrics().getOrDefault(spec.objective().key(), Double.NaN);
             status = Double.isNaN(score) ? "failed: no " + spec.objective().key() : "ok";
@@ -191,9 +189,18 @@ public final class Sweep {
             status = "failed: out of memory";
         } catch (RuntimeException | IOException e) {
             status = "failed: " + String.valueOf(e.getMessage()).replaceAll("\\s+", " ");
-            LOG.warn("trial {} failed: {}", k, e.getMessage());
+            LOG.warn("trial {} failed: {}", k + 1, e.getMessage());
         }
         record(new Trial(k, params, status, score, (System.nanoTime() - t0) / 1e9, runDir), total);
+    }
+
+    /** The extra train flags every trial gets (e.g. data_dir), from their {@code --flag value} form. */
+    Map<String, String> extraFlags() {
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < extraArgs.size(); i += 2) {
+            m.put(extraArgs.get(i).replaceFirst("^--", ""), extraArgs.get(i + 1));
+        }
+        return m;
     }
 
     private synchronized void record(Trial t, int total) {
@@ -226,7 +233,7 @@ public final class Sweep {
         ArrayNode ts = s.putArray("trials");
         for (Trial t : trials.values()) {
             ObjectNode n = ts.addObject();
-            n.put("trial", t.index());
+            n.put("trial", t.index() + 1);
             n.set("params", JSON.valueToTree(t.params()));
             n.put("status", t.status());
             n.put("score", t.score());

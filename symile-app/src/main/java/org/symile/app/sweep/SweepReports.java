@@ -50,11 +50,11 @@ final class SweepReports {
             b.put("objective", spec.objective().key());
             b.put("score", best.score());
             b.set("parameters", JSON.valueToTree(best.params()));
-            List<String> argv = new ArrayList<>(TrialCommand.argv(spec, best.params(),
-                    out.resolve("trials").resolve(String.format(Locale.ROOT, "trial_%03d", best.index()))));
-            argv.addAll(extraArgs);
+            List<String> argv = TrialCommand.argv(TrialCommand.flags(spec, best.params(),
+                    TrialCommand.dir(out, best.index() + 1), extra(extraArgs)));
             b.put("command", "symile train " + String.join(" ", argv.stream().map(Sweep::shellQuote).toList()));
             b.put("run_dir", best.runDir());
+            b.put("trial_dir", TrialCommand.dir(out, best.index() + 1).toString());
             try {
                 AtomicFiles.writeString(out.resolve("best.json"), JSON.writeValueAsString(b) + "\n");
             } catch (IOException e) {
@@ -97,6 +97,14 @@ final class SweepReports {
                 .map(c -> categories.indexOf(c) + " = " + c).toList()) + ")";
         Charts.line(out.resolve("sweep_" + name + ".png"), "sweep: " + spec.objective().key() + " by " + name, label,
                 spec.objective().key(), List.of(new Charts.Series("trials", x, y, false)));
+    }
+
+    private static Map<String, String> extra(List<String> args) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.size(); i += 2) {
+            m.put(args.get(i).replaceFirst("^--", ""), args.get(i + 1));
+        }
+        return m;
     }
 
     private static String quote(String s) {

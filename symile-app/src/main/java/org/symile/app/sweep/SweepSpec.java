@@ -40,7 +40,7 @@ public record SweepSpec(String experiment, Search search, int gridPoints, int ca
 
     /** The trial score and its direction. */
     public enum Objective {
-        VAL_LOSS("val_loss", false), VAL_ACC("val_acc", true), TEST_ACC("test_acc", true);
+        VAL_LOSS("val_loss", false), VAL_ACC("val_acc", true);
 
         private final String key;
         private final boolean maximise;
@@ -124,17 +124,13 @@ public record SweepSpec(String experiment, Search search, int gridPoints, int ca
                 objective = o;
             }
         }
+        if (obj.equals("test_acc")) {
+            throw new IllegalArgumentException(name + ": key 'objective': test_acc would select hyperparameters on the"
+                    + " test set; use val_acc or val_loss (the test accuracy of the best trial is in its run)");
+        }
         if (objective == null) {
-            throw new IllegalArgumentException(name + ": key 'objective': expected val_loss, val_acc or test_acc, got '"
-                    + obj + "'");
-        }
-        if (experiment.equals("binary_xor") && objective == Objective.VAL_ACC) {
-            throw new IllegalArgumentException(name + ": key 'objective': binary_xor has no val_acc; use val_loss or"
-                    + " test_acc");
-        }
-        if (!experiment.equals("binary_xor") && objective == Objective.TEST_ACC) {
-            throw new IllegalArgumentException(name + ": key 'objective': " + experiment + " is tested separately"
-                    + " (symile test); use val_loss or val_acc");
+            throw new IllegalArgumentException(name + ": key 'objective': expected val_loss or val_acc, got '" + obj
+                    + "'");
         }
         int maxCandidates = integer(name, map, "max_candidates", 100, 1);
         double maxMinutes = number(name, map, "max_minutes", 600.0);

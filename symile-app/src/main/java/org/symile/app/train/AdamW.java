@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.ops.transforms.Transforms;
+import org.symile.app.spec.OptimizerSpec;
 
 /**
  * AdamW exactly as {@code torch.optim.AdamW} (upstream §1.9): decoupled weight decay applied to every trained
@@ -17,32 +18,16 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class AdamW {
 
-    /** Hyperparameters (PyTorch defaults for betas and eps). */
-    public record Config(double lr, double weightDecay, double beta1, double beta2, double eps) {
-        public Config {
-            if (!(lr > 0) || !Double.isFinite(lr)) {
-                throw new IllegalArgumentException("--lr: expected a positive learning rate, got " + lr);
-            }
-            if (!(weightDecay >= 0) || !Double.isFinite(weightDecay)) {
-                throw new IllegalArgumentException("--weight_decay: expected >= 0, got " + weightDecay);
-            }
-        }
-
-        public static Config of(double lr, double weightDecay) {
-            return new Config(lr, weightDecay, 0.9, 0.999, 1e-8);
-        }
-    }
-
-    private final Config config;
+    private final OptimizerSpec config;
     private final Map<String, INDArray> m = new LinkedHashMap<>();
     private final Map<String, INDArray> v = new LinkedHashMap<>();
     private long step;
 
-    public AdamW(Config config) {
+    public AdamW(OptimizerSpec config) {
         this.config = config;
     }
 
-    public Config config() {
+    public OptimizerSpec config() {
         return config;
     }
 

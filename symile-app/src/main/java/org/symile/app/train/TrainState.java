@@ -1,30 +1,28 @@
 package org.symile.app.train;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Everything about a training run that changes as it goes and must survive a resume: completed epochs, optimizer
- * steps and state, the shuffle and negative-sampling random streams, and the per-epoch metrics.
+ * The trainer's side of a run that changes as it goes and must survive a resume: completed epochs, steps, the
+ * shuffle and negative-sampling random streams, and the per-epoch metrics. (The model and its optimizer keep
+ * their own state; see {@link TrainableModel}.)
  */
 public final class TrainState {
     private int epoch;
     private long globalStep;
-    private final AdamW optimizer;
     private final RngStream shuffle;
     private final RngStream negatives;
     private final List<Trainer.EpochStats> history = new ArrayList<>();
 
-    public TrainState(AdamW optimizer, RngStream shuffle, RngStream negatives) {
-        this.optimizer = optimizer;
+    public TrainState(RngStream shuffle, RngStream negatives) {
         this.shuffle = shuffle;
         this.negatives = negatives;
     }
 
+    /** Epochs completed. */
     public int epoch() {
         return epoch;
     }
@@ -33,6 +31,7 @@ public final class TrainState {
         this.epoch = epoch;
     }
 
+    /** Training steps taken. */
     public long globalStep() {
         return globalStep;
     }
@@ -41,14 +40,12 @@ public final class TrainState {
         globalStep++;
     }
 
-    public AdamW optimizer() {
-        return optimizer;
-    }
-
+    /** Orders the training rows of every epoch. */
     public RngStream shuffle() {
         return shuffle;
     }
 
+    /** Draws Symile's O(N) negatives (training and validation). */
     public RngStream negatives() {
         return negatives;
     }
@@ -57,51 +54,48 @@ public final class TrainState {
         history.add(stats);
     }
 
+    /** Metrics of every completed epoch. */
     public List<Trainer.EpochStats> history() {
         return Collections.unmodifiableList(history);
     }
 
-    /** Counters and streams as checkpoint metadata (the optimizer arrays are stored separately). */
-    public ObjectNode toJson() {
-        ObjectNode n = JsonNodeFactory.instance.objectNode();
-        n.put("epoch", epoch);
-        n.put("global_step", globalStep);
-        n.put("optimizer_steps", optimizer.steps());
-        n.put("rng_shuffle", shuffle.state());
-        n.put("rng_negatives", negatives.state());
-        ArrayNode h = n.putArray("history");
-        for (Trainer.EpochStats s : history) {
-            ObjectNode e = h.addObject();
-            e.put("epoch", s.epoch());
-            e.put("train_loss", s.trainLoss());
-            if (s.validated()) {
-                e.put("val_loss", s.valLoss());
-            }
-            s.valMetrics().forEach(e::put);
-            e.put("logit_scale_exp", s.logitScaleExp());
-        }
-        return n;
+    /**
+     * The state as plain values for a checkpoint.
+     *
+     * @param epoch        epochs completed
+     * @param globalStep   training steps taken
+     * @param rngShuffle   the shuffle stream's state
+     * @param rngNegatives the negatives stream's state
+     * @param history      one entry per completed epoch
+     */
+    public record Snapshot(int epoch, long globalStep, long rngShuffle, long rngNegatives,
+                           List<EpochRecord> history) {
     }
 
-    /** Restores counters, streams and history from {@link #toJson()} plus the optimizer arrays. */
-    public void restore(ObjectNode n, java.util.Map<String, org.nd4j.linalg.api.ndarray.INDArray> optimizerState) {
-        epoch = n.path("epoch").asInt();
-        globalStep = n.path("global_step").asLong();
-        shuffle.restore(n.path("rng_shuffle").asLong());
-        negatives.restore(n.path("rng_negatives").asLong());
-        optimizer.restore(optimizerState, n.path("optimizer_steps").asLong());
+    /** One epoch's metrics as stored; {@code valLoss} is null when the epoch did not validate. */
+    public record EpochRecord(int epoch, double trainLoss, Double valLoss, Map<String, Double> valMetrics,
+                              double logitScaleExp) {
+    }
+
+    public Snapshot snapshot() {
+        List<EpochRecord> h = new ArrayList<>();
+        for (Trainer.EpochStats s : history) {
+            h.add(new EpochRecord(s.epoch(), s.trainLoss(), s.validated() ? s.valLoss() : null, s.valMetrics(),
+                    s.logitScaleExp()));
+        }
+        return new Snapshot(epoch, globalStep, shuffle.state(), negatives.state(), h);
+    }
+
+    /** Continues from a {@link #snapshot()}. */
+    public void restore(Snapshot s) {
+        epoch = s.epoch();
+        globalStep = s.globalStep();
+        shuffle.restore(s.rngShuffle());
+        negatives.restore(s.rngNegatives());
         history.clear();
-        for (var e : n.path("history")) {
-            java.util.Map<String, Double> metrics = new java.util.LinkedHashMap<>();
-            e.fields().forEachRemaining(f -> {
-                String k = f.getKey();
-                if (!List.of("epoch", "train_loss", "val_loss", "logit_scale_exp").contains(k)) {
-                    metrics.put(k, f.getValue().asDouble());
-                }
-            });
-            history.add(new Trainer.EpochStats(e.path("epoch").asInt(), e.path("train_loss").asDouble(),
-                    e.has("val_loss") ? e.path("val_loss").asDouble() : Double.NaN, metrics,
-                    e.path("logit_scale_exp").asDouble(), Double.NaN, Double.NaN));
+        for (EpochRecord e : s.history()) {
+            history.add(new Trainer.EpochStats(e.epoch(), e.trainLoss(), e.valLoss() == null ? Double.NaN : e.valLoss(),
+                    e.valMetrics() == null ? Map.of() : e.valMetrics(), e.logitScaleExp(), Double.NaN, Double.NaN));
         }
     }
 }

@@ -74,7 +74,10 @@ class SweepSpecTest {
             "experiment: binary_xor\\nparameters: {learning_rate: {type: discrete, values: [0.1]}}|parameters.learning_rate",
             "experiment: binary_xor\\nparameters: {lr: {type: discrete, values: [0.1]}}\\nfixed: {epochs: many}|--epochs",
             "experiment: binary_xor\\ngrid_points: two\\nparameters: {lr: {type: discrete, values: [0.1]}}|grid_points",
-            "experiment: binary_xor\\nobjective: val_acc\\nparameters: {lr: {type: discrete, values: [0.1]}}|objective",
+            "experiment: binary_xor\\nobjective: test_acc\\nparameters: {lr: {type: discrete, values: [0.1]}}|test set",
+            "experiment: binary_xor\\nparameters: {lr: {type: discrete, values: [0.1]}}\\nfixed: {limit_train_batches: 1.5}|--limit_train_batches",
+            "experiment: binary_xor\\nparameters: {lr: {type: discrete, values: [-0.1]}}|parameters.lr",
+            "experiment: symile_m3\\nparameters: {lr: {type: discrete, values: [0.1]}}\\nfixed: {d_v: 3}|--d_v",
             "experiment: nope\\nparameters: {lr: {type: discrete, values: [0.1]}}|'experiment'",
             "experiment: binary_xor\\nparameters: [lr]|'parameters'"})
     void badFilesAreRejectedNamingFileAndKey(String text, String words) {

@@ -19,7 +19,7 @@ class SweepTest {
     static final String SPACE = """
             experiment: binary_xor
             search: grid
-            objective: test_acc
+            objective: val_acc
             parameters:
               lr: {type: discrete, values: [0.05, 0.2]}
               loss_fn: {type: discrete, values: [symile, clip]}
@@ -48,7 +48,7 @@ class SweepTest {
                 out.toString());
         assertEquals(0, r.code(), r.err());
         List<String> csv = Files.readAllLines(out.resolve("sweep_results.csv"));
-        assertEquals("trial,lr,loss_fn,test_acc,status,wall_s,run_dir", csv.get(0));
+        assertEquals("trial,lr,loss_fn,val_acc,status,wall_s,run_dir", csv.get(0));
         assertEquals(5, csv.size(), csv.toString());
         long ok = csv.stream().filter(l -> l.contains(",ok,")).count();
         long failed = csv.stream().filter(l -> l.contains("failed:") && l.contains("--negative_sampling")).count();
@@ -70,9 +70,24 @@ class SweepTest {
         try (var s = Files.list(dir.resolve("replay"))) {
             run = s.findFirst().orElseThrow();
         }
-        List<String> rows = Files.readAllLines(run.resolve("binary_xor_results.csv"));
-        assertEquals(best.get("score").asDouble(), Double.parseDouble(rows.get(1).split(",")[2]), 0.0);
-        assertTrue(Files.readString(out.resolve("trials/trial_000/command.txt")).startsWith("symile train"));
+        // the score is the best val_acc of the run's one p_hat
+        double replayed = -1;
+        for (JsonNode v : new ObjectMapper().readTree(run.resolve("p_hat_1.0/run_info.json").toFile())
+                .path("validation_metrics")) {
+            replayed = Math.max(replayed, v.path("val_acc").asDouble());
+        }
+        assertEquals(best.get("score").asDouble(), replayed, 0.0);
+        // trial k is the CSV's row k, lives in trials/trial_00k and is named so in best.json
+        int k = best.get("trial").asInt();
+        String[] row = csv.get(k).split(",");
+        assertEquals(String.valueOf(k), row[0]);
+        assertEquals("ok", row[4]);
+        Path trialDir = out.resolve(String.format("trials/trial_%03d", k));
+        assertEquals(trialDir.toString(), best.get("trial_dir").asText());
+        assertTrue(row[6].startsWith(trialDir.toString()), row[6]);
+        assertTrue(command.contains("--ckpt_save_dir " + trialDir), command);
+        assertTrue(Files.readString(trialDir.resolve("command.txt")).startsWith("symile train"));
+        assertTrue(Files.notExists(out.resolve("trials/trial_000")), "trials are numbered from 1");
     }
 
     @Test
@@ -90,11 +105,11 @@ class SweepTest {
             trials.remove(trials.size() - 1);
         }
         Files.writeString(out.resolve("sweep.json"), json.writeValueAsString(state));
-        long before = Files.getLastModifiedTime(out.resolve("trials/trial_000/command.txt")).toMillis();
+        long before = Files.getLastModifiedTime(out.resolve("trials/trial_001/command.txt")).toMillis();
         Thread.sleep(20);
         CliRunner.Run r = CliRunner.run("sweep", "--resume", out.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(before, Files.getLastModifiedTime(out.resolve("trials/trial_000/command.txt")).toMillis(),
+        assertEquals(before, Files.getLastModifiedTime(out.resolve("trials/trial_001/command.txt")).toMillis(),
                 "a finished trial is not redone");
         List<String> csv = Files.readAllLines(out.resolve("sweep_results.csv"));
         assertEquals(4, csv.stream().filter(l -> l.contains(",ok,")).count(), csv.toString());

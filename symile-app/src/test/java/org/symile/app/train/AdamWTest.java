@@ -7,6 +7,7 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.symile.app.spec.OptimizerSpec;
 
 class AdamWTest {
 
@@ -18,7 +19,7 @@ class AdamWTest {
         double[] p = {0.5, -1.0, 2.0};
         double[][] grads = {{0.1, -0.2, 0.3}, {0.05, 0.4, -0.1}, {-0.3, 0.0, 0.2}};
         INDArray param = Nd4j.createFromArray(p.clone()).castTo(DataType.DOUBLE);
-        AdamW opt = new AdamW(AdamW.Config.of(lr, wd));
+        AdamW opt = new AdamW(OptimizerSpec.of(lr, wd));
         double[] m = new double[3];
         double[] v = new double[3];
         for (int t = 1; t <= 3; t++) {
@@ -42,12 +43,12 @@ class AdamWTest {
     void stateRoundTripContinuesIdentically() {
         INDArray a = Nd4j.createFromArray(1.0, 2.0);
         INDArray b = a.dup();
-        AdamW first = new AdamW(AdamW.Config.of(0.01, 0.1));
+        AdamW first = new AdamW(OptimizerSpec.of(0.01, 0.1));
         Map<String, INDArray> g = Map.of("w", Nd4j.createFromArray(0.3, -0.7));
         first.step(Map.of("w", a), g);
-        AdamW second = new AdamW(AdamW.Config.of(0.01, 0.1));
+        AdamW second = new AdamW(OptimizerSpec.of(0.01, 0.1));
         second.step(Map.of("w", b), g);
-        AdamW resumed = new AdamW(AdamW.Config.of(0.01, 0.1));
+        AdamW resumed = new AdamW(OptimizerSpec.of(0.01, 0.1));
         resumed.restore(second.state(), second.steps());
         first.step(Map.of("w", a), g);
         resumed.step(Map.of("w", b), g);

@@ -60,6 +60,16 @@ public final class M3Split implements AutoCloseable {
         return split.rows();
     }
 
+    /** The split's name ({@code train}, {@code val}, {@code test}). */
+    public String name() {
+        return split.split();
+    }
+
+    /** The split's directory, {@code <data_dir>/<split>}. */
+    public Path dir() {
+        return split.dir();
+    }
+
     /** Padded text length L of this split. */
     public long textLength() {
         return ids.shape()[1];

@@ -1,0 +1,98 @@
+package org.symile.app.experiments.m3;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.symile.app.spec.LossSpec;
+import org.symile.app.train.Batch;
+import org.symile.app.train.SameDiffModel;
+import org.symile.samediff.LogitScale;
+import org.symile.samediff.nn.LayerNorm;
+import org.symile.samediff.nn.Linear;
+import org.symile.samediff.nn.TextEncoder;
+
+/**
+ * The Symile-M3 model (spec §5.5), modality order (audio, image, text):
+ * <ul>
+ *   <li>audio, image: Linear(H → d) + LayerNorm(d); with missingness, an Embedding(2, H) row chosen by the
+ *       missing indicator is concatenated to the (imputed) features and the head is Linear(2H → d) + LayerNorm
+ *       (the lookup is written (1 − m)·E₀ + m·E₁, exact);</li>
+ *   <li>text: {@link TextEncoder} (embeddings + layer 0), Linear(H → d) at every position, the mean over all L
+ *       positions (padding included, as upstream), LayerNorm(d).</li>
+ * </ul>
+ * No L2 normalisation (upstream §1.8). Placeholders: {@code audio} [B, H_a], {@code image} [B, H_i],
+ * {@code ids}, {@code pos} [B, L] int32, {@code mask} [B, L], and with missingness {@code audio_missing},
+ * {@code image_missing} [B, 1]. Outputs {@code r_audio}, {@code r_image}, {@code r_text}: [B, d].
+ */
+public final class M3Model extends SameDiffModel {
+    private final TextEncoder text;
+    private final boolean missingness;
+
+    public M3Model(M3Architecture a, LossSpec loss, RandomGenerator init) {
+        this.missingness = a.missingness();
+        DataType f = DataType.FLOAT;
+        SDVariable audio = sd.placeHolder("audio", f, -1, a.audioDim());
+        SDVariable image = sd.placeHolder("image", f, -1, a.imageDim());
+        SDVariable ra = head("audio", audio, a.audioDim(), a.d(), init).rename("r_audio");
+        SDVariable ri = head("image", image, a.imageDim(), a.d(), init).rename("r_image");
+        SDVariable ids = sd.placeHolder("ids", DataType.INT32, -1, -1);
+        SDVariable pos = sd.placeHolder("pos", DataType.INT32, -1, -1);
+        SDVariable mask = sd.placeHolder("mask", f, -1, -1);
+        text = new TextEncoder(sd, "text", a.text(), ids, pos, mask, init, f);
+        Linear proj = Linear.create(sd, "text_proj", a.text().hidden(), a.d(), true, init, f);
+        LayerNorm tn = LayerNorm.create(sd, "text_ln", a.d(), LayerNorm.EPS, f);
+        SDVariable rt = tn.apply(sd, proj.applyRank3(sd, text.output()).mean(1), 2).rename("r_text");
+        LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
+                loss.freezeLogitScale(), f);
+        finish(List.of(ra, ri, rt), scale, loss);
+    }
+
+    private SDVariable head(String name, SDVariable features, long h, long d, RandomGenerator init) {
+        SDVariable in = features;
+        long width = h;
+        if (missingness) {
+            SDVariable m = sd.placeHolder(name + "_missing", DataType.FLOAT, -1, 1);
+            double[] e = new double[(int) (2 * h)];
+            for (int i = 0; i < e.length; i++) {
+                e[i] = init.nextGaussian();
+            }
+            SDVariable table = sd.var(name + "_missing_emb", Nd4j.create(e, new long[] {2, h}, DataType.DOUBLE)
+                    .castTo(DataType.FLOAT));
+            SDVariable row0 = sd.reshape(sd.mmul(sd.constant(Nd4j.createFromArray(new float[][] {{1, 0}})), table), 1, h);
+            SDVariable row1 = sd.reshape(sd.mmul(sd.constant(Nd4j.createFromArray(new float[][] {{0, 1}})), table), 1, h);
+            SDVariable emb = m.rsub(1.0).mul(row0).add(m.mul(row1));
+            in = sd.concat(1, features, emb);
+            width = 2 * h;
+        }
+        Linear l = Linear.create(sd, name + "_proj", width, d, true, init, DataType.FLOAT);
+        return LayerNorm.create(sd, name + "_ln", d, LayerNorm.EPS, DataType.FLOAT).apply(sd, l.apply(sd, in), 2);
+    }
+
+    @Override
+    protected Map<String, INDArray> placeholders(Batch batch, boolean training) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        for (String k : new String[] {"audio", "image", "ids", "pos", "mask"}) {
+            out.put(k, batch.get(k));
+        }
+        if (missingness) {
+            out.put("audio_missing", batch.get("audio_missing"));
+            out.put("image_missing", batch.get("image_missing"));
+        }
+        return out;
+    }
+
+    /** The text encoder, for loading pretrained weights. */
+    public TextEncoder text() {
+        return text;
+    }
+
+    /** {@code r_audio}, {@code r_image}, {@code r_text} ([B, d] each) of a batch of model inputs, evaluation mode. */
+    public Map<String, INDArray> encode(Batch batch) {
+        return evaluate(batch, "r_audio", "r_image", "r_text");
+    }
+}

@@ -1,0 +1,56 @@
+package org.symile.app.experiments.xor;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.random.RandomGenerator;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.symile.app.spec.LossSpec;
+import org.symile.app.train.Batch;
+import org.symile.app.train.SameDiffModel;
+import org.symile.samediff.LogitScale;
+import org.symile.samediff.nn.L2Normalize;
+import org.symile.samediff.nn.Linear;
+
+/**
+ * The binary XOR model (spec §3.3): three independent Linear(d_v → d) encoders with bias and no activation, each
+ * output L2-normalised ({@code r_a}, {@code r_b}, {@code r_c}, each [B, d]), and the learned log-scale.
+ * Modality order in the loss is (a, b, c). Placeholders {@code a}, {@code b}, {@code c}: [B, d_v].
+ */
+public final class BinaryXorModel extends SameDiffModel {
+    static final String[] MODALITIES = {"a", "b", "c"};
+
+    /**
+     * @param dV   bits per vector
+     * @param d    representation width
+     * @param init draws the Linear layers' initial weights (PyTorch's default scheme)
+     */
+    public BinaryXorModel(int dV, int d, LossSpec loss, RandomGenerator init) {
+        List<SDVariable> reps = new ArrayList<>();
+        for (String m : MODALITIES) {
+            SDVariable in = sd.placeHolder(m, DataType.FLOAT, -1, dV);
+            Linear f = Linear.create(sd, "f_" + m, dV, d, true, init, DataType.FLOAT);
+            reps.add(L2Normalize.apply(sd, f.apply(sd, in)).rename("r_" + m));
+        }
+        LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
+                loss.freezeLogitScale(), DataType.FLOAT);
+        finish(reps, scale, loss);
+    }
+
+    @Override
+    protected Map<String, INDArray> placeholders(Batch batch, boolean training) {
+        return Map.of("a", batch.get("a"), "b", batch.get("b"), "c", batch.get("c"));
+    }
+
+    /** {@code r_b} [n, d] of the candidate vectors [n, d_v]. */
+    INDArray encodeB(INDArray b) {
+        return sd.output(Map.of("b", b), "r_b").get("r_b");
+    }
+
+    /** {@code r_a}, {@code r_c} ([n, d] each) of queries a, c [n, d_v]. */
+    Map<String, INDArray> encodeQueries(INDArray a, INDArray c) {
+        return sd.output(Map.of("a", a, "c", c), "r_a", "r_c");
+    }
+}

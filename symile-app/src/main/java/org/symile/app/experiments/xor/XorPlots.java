@@ -1,0 +1,58 @@
+package org.symile.app.experiments.xor;
+
+import org.symile.data.synthetic.BinaryXor;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.symile.app.plot.Charts;
+import org.symile.app.spec.LossFn;
+
+/** The binary_xor figures: test accuracy against p̂ with the Bayes-optimal curve, and the information terms. */
+final class XorPlots {
+    private XorPlots() {
+    }
+
+    static void accuracy(Path file, int dv, LossFn lossFn, List<XorSweep.Row> rows) {
+        List<Double> px = new ArrayList<>();
+        List<Double> acc = new ArrayList<>();
+        for (XorSweep.Row r : rows) {
+            px.add(r.pHat());
+            acc.add(r.acc());
+        }
+        List<Double> grid = new ArrayList<>();
+        List<Double> bayes = new ArrayList<>();
+        List<Double> chance = new ArrayList<>();
+        for (int i = 0; i <= 100; i++) {
+            grid.add(i / 100.0);
+            bayes.add(BinaryXor.bayesOptimal(dv, i / 100.0));
+            chance.add(Math.pow(2, -dv));
+        }
+        List<Charts.Series> series = new ArrayList<>();
+        series.add(new Charts.Series("Bayes optimal", grid, bayes, true));
+        series.add(new Charts.Series("chance (2^-d_v)", grid, chance, true));
+        if (!px.isEmpty()) {
+            series.add(new Charts.Series(lossFn + " test accuracy", px, acc, false));
+        }
+        Charts.line(file, "binary_xor, d_v = " + dv + ": predict b from (a, c)", "p_hat", "accuracy", series);
+    }
+
+    static void informations(Path file, int dv, List<XorInformations.Terms> terms) {
+        List<Double> px = new ArrayList<>();
+        List<List<Double>> ys = new ArrayList<>();
+        for (int k = 0; k < XorInformations.TYPES.size(); k++) {
+            ys.add(new ArrayList<>());
+        }
+        for (XorInformations.Terms t : terms) {
+            px.add(t.pHat());
+            double[] v = t.values();
+            for (int k = 0; k < v.length; k++) {
+                ys.get(k).add(v[k]);
+            }
+        }
+        List<Charts.Series> series = new ArrayList<>();
+        for (int k = 0; k < XorInformations.TYPES.size(); k++) {
+            series.add(new Charts.Series(XorInformations.TYPES.get(k), px, ys.get(k), true));
+        }
+        Charts.line(file, "binary XOR information terms, d_v = " + dv, "p_hat", "nats", series);
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * PNG line charts of results and sweeps.
+ */
+package org.symile.app.plot;

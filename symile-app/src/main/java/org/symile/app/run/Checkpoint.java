@@ -1,0 +1,92 @@
+package org.symile.app.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.symile.data.io.AtomicFiles;
+
+/**
+ * A training checkpoint: one zip file holding {@code meta.json} ({@link CheckpointMeta}), every model array
+ * ({@code var/<name>}: weights, logit scale, running statistics) and the optimizer state ({@code opt/m/<name>},
+ * {@code opt/v/<name>}), arrays in ND4J's binary format (exact for every dtype). Written atomically: a crash leaves
+ * the previous file intact.
+ */
+public record Checkpoint(CheckpointMeta meta, Map<String, INDArray> variables, Map<String, INDArray> optimizer) {
+    /** Value of {@code meta.format}. */
+    public static final String FORMAT = "symile-checkpoint-2";
+
+    public void write(Path file) {
+        AtomicFiles.write(file, raw -> {
+            ZipOutputStream zip = new ZipOutputStream(raw);
+            zip.setLevel(1);
+            zip.putNextEntry(new ZipEntry("meta.json"));
+            zip.write(Json.MAPPER.writeValueAsBytes(meta));
+            zip.closeEntry();
+            writeArrays(zip, "var/", variables);
+            writeArrays(zip, "opt/", optimizer);
+            zip.finish();
+        });
+    }
+
+    private static void writeArrays(ZipOutputStream zip, String prefix, Map<String, INDArray> arrays)
+            throws IOException {
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            zip.putNextEntry(new ZipEntry(prefix + e.getKey()));
+            DataOutputStream out = new DataOutputStream(zip);
+            Nd4j.write(e.getValue(), out);
+            out.flush();
+            zip.closeEntry();
+        }
+    }
+
+    /**
+     * Reads a checkpoint.
+     *
+     * @throws IllegalArgumentException naming the file when it is missing, not a checkpoint, or of another format
+     */
+    public static Checkpoint read(Path file) {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--ckpt_path: no such checkpoint file: " + file);
+        }
+        JsonNode meta = null;
+        Map<String, INDArray> vars = new LinkedHashMap<>();
+        Map<String, INDArray> opt = new LinkedHashMap<>();
+        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
+            ZipEntry e;
+            while ((e = zip.getNextEntry()) != null) {
+                String name = e.getName();
+                if (name.equals("meta.json")) {
+                    meta = Json.MAPPER.readTree(zip.readAllBytes());
+                } else if (name.startsWith("var/")) {
+                    vars.put(name.substring(4), Nd4j.read(new DataInputStream(zip)));
+                } else if (name.startsWith("opt/")) {
+                    opt.put(name.substring(4), Nd4j.read(new DataInputStream(zip)));
+                }
+            }
+        } catch (IOException | RuntimeException ex) {
+            throw new IllegalArgumentException("--ckpt_path " + file + ": not a readable symile checkpoint ("
+                    + ex.getClass().getSimpleName() + ": " + ex.getMessage() + ")");
+        }
+        String format = meta == null ? null : meta.path("format").asText(null);
+        if (format == null || !format.startsWith("symile-checkpoint-")) {
+            throw new IllegalArgumentException("--ckpt_path " + file + ": not a symile checkpoint (expected meta.json"
+                    + " with format " + FORMAT + ")");
+        }
+        if (!FORMAT.equals(format)) {
+            throw new IllegalArgumentException("--ckpt_path " + file + ": checkpoint format " + format + " was written"
+                    + " by another version of symile; this one reads " + FORMAT);
+        }
+        return new Checkpoint(Json.read(meta, CheckpointMeta.class, "--ckpt_path " + file), vars, opt);
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * Hyperparameter sweeps: search-space files, arbiter-core candidate generators, trials as ordinary runs, reports.
+ */
+package org.symile.app.sweep;

@@ -1,0 +1,230 @@
+package org.symile.app.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.symile.app.spec.LossFn;
+import org.symile.app.spec.LossSpec;
+import org.symile.app.spec.OptimizerSpec;
+import org.symile.samediff.ClipLoss;
+import org.symile.samediff.LogitScale;
+import org.symile.samediff.LossGraph;
+import org.symile.samediff.Permutations;
+import org.symile.samediff.SymileLoss;
+
+/**
+ * A model that is one SameDiff graph: its encoders, the logit scale and the project's Symile or CLIP loss graph
+ * (named "loss"), trained by {@link AdamW} on gradients from {@code calculateGradientsAndOutputs}. Subclasses
+ * build the encoders in their constructor, then call {@link #finish}, and say how a batch feeds the graph.
+ */
+public abstract class SameDiffModel implements TrainableModel {
+    protected final SameDiff sd = SameDiff.create();
+    private final WorkspaceMemory workspace = new WorkspaceMemory("symile_train_step");
+    private LossGraph loss;
+    private LogitScale scale;
+    private List<String> trainable;
+    private List<String> stepOutputs;
+    private AdamW optimizer;
+
+    /**
+     * Adds the loss the spec selects on top of the representations and records the variables to train: pairwise
+     * CLIP, or Symile with its negative sampling and memory-lean mode.
+     *
+     * @param reps the representations [B, d], in the experiment's modality order
+     */
+    protected final void finish(List<SDVariable> reps, LogitScale scale, LossSpec spec) {
+        this.scale = scale;
+        this.loss = spec.lossFn() == LossFn.CLIP ? new ClipLoss().build(sd, "loss", reps, scale)
+                : new SymileLoss(spec.symileConfig()).build(sd, "loss", reps, scale);
+        sd.setLossVariables("loss");
+        List<String> vars = new ArrayList<>();
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == VariableType.VARIABLE) {
+                vars.add(v.name());
+            }
+        }
+        this.trainable = List.copyOf(vars);
+        List<String> outs = new ArrayList<>();
+        outs.add(loss.loss().name());
+        outs.addAll(trainingOutputs());
+        this.stepOutputs = List.copyOf(outs);
+    }
+
+    /** Placeholder values for one batch in training ({@code training} true) or evaluation mode. */
+    protected abstract Map<String, INDArray> placeholders(Batch batch, boolean training);
+
+    /** Graph outputs, besides the loss, to compute with every training step (e.g. batch statistics). */
+    protected List<String> trainingOutputs() {
+        return List.of();
+    }
+
+    /** Called after each optimizer step with the values of {@link #trainingOutputs()}. */
+    protected void afterTrainingStep(Map<String, INDArray> outputs) {
+    }
+
+    /**
+     * Whether a step's intermediate arrays live in one reusable workspace ({@link WorkspaceMemory}): fast for
+     * small graphs whose steps are dominated by allocating [B, B] temporaries, but every intermediate then stays
+     * allocated until the step ends. Deep convolutional encoders return false so that SameDiff frees each
+     * intermediate as soon as nothing needs it any more, which bounds peak memory by what backprop keeps.
+     */
+    protected boolean stepWorkspace() {
+        return true;
+    }
+
+    /** The graph, for embedding and tests. */
+    public SameDiff graph() {
+        return sd;
+    }
+
+    /** The loss graph and what it needs fed per batch. */
+    public LossGraph loss() {
+        return loss;
+    }
+
+    /** Names of the variables the optimizer updates (a frozen logit scale is a constant, so not among them). */
+    public List<String> trainable() {
+        return trainable;
+    }
+
+    /** Graph outputs for a batch in evaluation mode (representations, for retrieval). */
+    protected Map<String, INDArray> evaluate(Batch batch, String... outputs) {
+        return sd.output(placeholders(batch, false), outputs);
+    }
+
+    @Override
+    public void useOptimizer(OptimizerSpec spec) {
+        this.optimizer = new AdamW(spec);
+    }
+
+    @Override
+    public double trainStep(Batch batch, Permutations negatives) {
+        if (optimizer == null) {
+            throw new IllegalStateException("useOptimizer was not called");
+        }
+        if (sd.getFunction("grad") == null) {
+            sd.createGradFunction();
+        }
+        boolean ws = stepWorkspace();
+        if (ws) {
+            workspace.attach(sd);
+        }
+        Map<String, INDArray> feed = new HashMap<>(placeholders(batch, true));
+        loss.feed(sd, feed, batch.rows(), negatives);
+        OutAndGrad result = inStepMemory(ws, () -> sd.calculateGradientsAndOutputs(feed, stepOutputs, trainable));
+        double value = result.getOutputs().get(loss.loss().name()).getDouble(0);
+        if (!Double.isFinite(value)) {
+            return value;
+        }
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (String v : trainable) {
+            params.put(v, sd.getVariable(v).getArr());
+        }
+        optimizer.step(params, result.getGradients());
+        afterTrainingStep(result.getOutputs());
+        // return the step's buffers to the allocator now rather than at the next garbage collection
+        close(result.getGradients().values());
+        close(result.getOutputs().values());
+        return value;
+    }
+
+    @Override
+    public double evalLoss(Batch batch, Permutations negatives) {
+        boolean ws = stepWorkspace();
+        if (ws) {
+            workspace.attach(sd);
+        }
+        Map<String, INDArray> feed = new HashMap<>(placeholders(batch, false));
+        loss.feed(sd, feed, batch.rows(), negatives);
+        String name = loss.loss().name();
+        Map<String, INDArray> out = inStepMemory(ws, () -> sd.output(feed, name));
+        double value = out.get(name).getDouble(0);
+        close(out.values());
+        return value;
+    }
+
+    @Override
+    public double logitScale() {
+        return Math.exp(sd.getArrForVarName(scale.logScale().name()).getDouble(0));
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        Map<String, INDArray> vars = new LinkedHashMap<>();
+        for (SDVariable v : sd.variables()) {
+            if ((v.getVariableType() == VariableType.VARIABLE || v.getVariableType() == VariableType.CONSTANT)
+                    && v.getArr() != null) {
+                vars.put(v.name(), v.getArr());
+            }
+        }
+        return vars;
+    }
+
+    @Override
+    public void loadState(Map<String, INDArray> arrays, String source) {
+        Map<String, INDArray> own = state();
+        for (String name : own.keySet()) {
+            if (!arrays.containsKey(name)) {
+                throw new IllegalArgumentException(source + ": the checkpoint has no variable '" + name
+                        + "' of this model (different model settings?)");
+            }
+        }
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            INDArray target = own.get(e.getKey());
+            if (target == null) {
+                throw new IllegalArgumentException(source + ": checkpoint variable '" + e.getKey()
+                        + "' does not exist in this model (different model settings?)");
+            }
+            if (!Arrays.equals(target.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException(source + ": checkpoint variable '" + e.getKey() + "' has shape "
+                        + Arrays.toString(e.getValue().shape()) + ", this model's is " + Arrays.toString(target.shape())
+                        + " (different --d or model sizes?)");
+            }
+        }
+        arrays.forEach((k, v) -> own.get(k).assign(v));
+    }
+
+    @Override
+    public Map<String, INDArray> optimizerState() {
+        return optimizer == null ? Map.of() : optimizer.state();
+    }
+
+    @Override
+    public long optimizerSteps() {
+        return optimizer == null ? 0 : optimizer.steps();
+    }
+
+    @Override
+    public void restoreOptimizer(Map<String, INDArray> state, long steps) {
+        if (optimizer == null) {
+            throw new IllegalStateException("useOptimizer was not called");
+        }
+        optimizer.restore(state, steps);
+    }
+
+    private <T> T inStepMemory(boolean useWorkspace, Supplier<T> body) {
+        if (!useWorkspace) {
+            return body.get();
+        }
+        try (var ws = workspace.open()) {
+            return body.get();
+        }
+    }
+
+    private static void close(Iterable<INDArray> arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && a.closeable()) {
+                a.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * Files written atomically: a temporary name, then a rename.
+ */
+package org.symile.data.io;
