@@ -12,6 +12,7 @@ import org.symile.app.cli.SelfCheckCommand;
 import org.symile.app.cli.SweepCommand;
 import org.symile.app.cli.TestCommand;
 import org.symile.app.runtime.NativeAllocator;
+import org.symile.app.runtime.NativeBuild;
 import org.symile.app.runtime.StdoutFilter;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,6 +43,7 @@ public final class SymileCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        NativeBuild.select();
         java.io.PrintStream stdout = StdoutFilter.install();
         NativeAllocator.configure();
         int code = execute(new PrintWriter(stdout, true), new PrintWriter(System.err, true), args);

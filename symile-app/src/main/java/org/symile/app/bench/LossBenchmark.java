@@ -23,7 +23,8 @@ public final class LossBenchmark {
 
     /** Names of the benchmarks, as they appear in the report and the JSON. */
     public static final List<String> NAMES = List.of("symile_n", "symile_n_squared", "symile_n_squared_lean", "clip",
-            "zeroshot", "npy_rows", "datavec_batches", "iterator_shuffled");
+            "zeroshot", "npy_rows", "datavec_batches", "iterator_shuffled", "resnet50_step", "resnet18_step",
+            "mimic_step");
     /** Run when no selection is given. */
     public static final List<String> DEFAULT = List.of("symile_n", "symile_n_squared", "clip", "zeroshot");
 
@@ -68,9 +69,25 @@ public final class LossBenchmark {
     private LossBenchmark() {
     }
 
+    private static ModelBenchmark.Sizes modelSizes = new ModelBenchmark.Sizes(224, 5000, 64, NegativeSampling.N_SQUARED);
+
     /** Size in MiB of the file the data benchmarks read. */
     public static void setDataMb(long mb) {
         DataBenchmark.dataMb = mb;
+    }
+
+    /**
+     * Input sizes of the model benchmarks.
+     *
+     * @param imageSize side of the image input;  @param ecgLength ECG samples per lead
+     * @param baseWidth the ResNets' first-stage width
+     */
+    public static void setModelSizes(int imageSize, int ecgLength, int baseWidth, NegativeSampling ns) {
+        if (imageSize != 0 && imageSize < 32 || ecgLength < 32 || baseWidth < 1) {
+            throw new IllegalArgumentException("--image_size and --ecg_length: expected >= 32, --resnet_base_width"
+                    + " >= 1, got " + imageSize + ", " + ecgLength + ", " + baseWidth);
+        }
+        modelSizes = new ModelBenchmark.Sizes(imageSize, ecgLength, baseWidth, ns);
     }
 
     public static List<BenchResult> run(Config c) {
@@ -84,6 +101,10 @@ public final class LossBenchmark {
         for (String name : c.names()) {
             if (DataBenchmark.NAMES.contains(name)) {
                 out.add(DataBenchmark.run(name, c));
+                continue;
+            }
+            if (ModelBenchmark.NAMES.contains(name)) {
+                out.add(ModelBenchmark.run(name, c, modelSizes));
                 continue;
             }
             Map<String, Object> extra = new LinkedHashMap<>();

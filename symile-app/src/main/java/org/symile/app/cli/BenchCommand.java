@@ -61,8 +61,8 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--only", split = ",", paramLabel = "NAME",
             description = "Comma-separated subset of: symile_n, symile_n_squared, symile_n_squared_lean, clip,"
-                    + " zeroshot, npy_rows, datavec_batches, iterator_shuffled (default: symile_n, symile_n_squared,"
-                    + " clip, zeroshot).")
+                    + " zeroshot, npy_rows, datavec_batches, iterator_shuffled, resnet50_step, resnet18_step,"
+                    + " mimic_step (default: symile_n, symile_n_squared, clip, zeroshot).")
     private List<String> only;
 
     @Option(names = "--lean", description = "Also time the memory-lean O(N^2) loss (symile_n_squared_lean).")
@@ -75,6 +75,23 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--data_mb", defaultValue = "256",
             description = "Size of the file the data benchmarks read, in MiB (default: ${DEFAULT-VALUE}).")
     private long dataMb;
+
+    @Option(names = "--image_size", paramLabel = "S",
+            description = "Model benchmarks: side of the image input (default: 224 for the ResNet steps, 320 for"
+                    + " mimic_step, as upstream's chest X-rays).")
+    private int imageSize;
+
+    @Option(names = "--ecg_length", defaultValue = "5000", paramLabel = "T",
+            description = "mimic_step: ECG samples per lead (default: ${DEFAULT-VALUE}).")
+    private int ecgLength;
+
+    @Option(names = "--resnet_base_width", defaultValue = "64", paramLabel = "N",
+            description = "Model benchmarks: the ResNets' first-stage width (default: ${DEFAULT-VALUE}).")
+    private int baseWidth;
+
+    @Option(names = "--negative_sampling", defaultValue = "n_squared", paramLabel = "n|n_squared",
+            description = "mimic_step: Symile's negatives (default: ${DEFAULT-VALUE}).")
+    private String negativeSampling;
 
     @Option(names = "--json", paramLabel = "FILE",
             description = "Also write the results as a JSON list of {name, B, d, M, median_ms, p10_ms, p90_ms, ...}.")
@@ -102,6 +119,8 @@ public final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--data_mb: expected >= 1, got " + dataMb);
         }
         LossBenchmark.setDataMb(dataMb);
+        LossBenchmark.setModelSizes(imageSize, ecgLength, baseWidth,
+                org.symile.samediff.NegativeSampling.fromFlag(negativeSampling));
         LossBenchmark.Config config = new LossBenchmark.Config(b, d, m, bank, dt, warmup, iters, timeLimit, names);
         Backend.setThreads(threads);
         Backend.logStartup();

@@ -48,4 +48,15 @@ public final class RunDirectory {
             throw new UncheckedIOException("cannot create " + root + ": " + e.getMessage(), e);
         }
     }
+
+    /** Removes {@code dir} if it exists and is empty (a run refused before writing anything); quiet otherwise. */
+    public static void deleteIfEmpty(Path dir) {
+        try (var entries = Files.list(dir)) {
+            if (entries.findAny().isEmpty()) {
+                Files.delete(dir);
+            }
+        } catch (IOException e) {
+            // not there, not empty or not ours to remove: leave it
+        }
+    }
 }

@@ -16,7 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.symile.data.SafetensorsFile;
 import org.symile.data.TensorSource;
 import org.symile.data.TorchFile;
-import org.symile.samediff.nn.ResNet;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.symile.samediff.dl4j.TorchvisionResNet;
 import org.symile.samediff.nn.TextEncoder;
 
 /**
@@ -51,9 +52,13 @@ public final class PretrainedWeights {
         return t.shape().length == 0 ? t.read().reshape(new long[0]) : t.read();
     }
 
-    /** Copies a torchvision state dict into a ResNet (conv1 and fc may be skipped). */
-    public static void loadResNet(ResNet net, Path pth, Set<String> skip) {
-        net.load(readStateDict(pth), skip, pth.toString());
+    /**
+     * Copies a torchvision state dict into the layers of {@code net} in {@code graph} (named {@code prefix} +
+     * torchvision's module names); names in {@code skip} (e.g. a replaced conv1) keep their values.
+     */
+    public static void loadResNet(ComputationGraph graph, TorchvisionResNet net, String prefix, Path pth,
+                                  Set<String> skip) {
+        net.load(graph, prefix, readStateDict(pth), skip, pth.toString());
     }
 
     /**

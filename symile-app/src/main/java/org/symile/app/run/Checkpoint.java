@@ -44,7 +44,17 @@ public record Checkpoint(CheckpointMeta meta, Map<String, INDArray> variables, M
         for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
             zip.putNextEntry(new ZipEntry(prefix + e.getKey()));
             DataOutputStream out = new DataOutputStream(zip);
-            Nd4j.write(e.getValue(), out);
+            // Nd4j.write copies a view and leaves the copy to the garbage collector: at Symile-MIMIC's size that
+            // held ~0.8 GB of native memory per checkpoint; the copy made here is freed as soon as it is written
+            INDArray a = e.getValue();
+            INDArray whole = a.isView() ? a.dup() : a;
+            try {
+                Nd4j.write(whole, out);
+            } finally {
+                if (whole != a) {
+                    whole.close();
+                }
+            }
             out.flush();
             zip.closeEntry();
         }

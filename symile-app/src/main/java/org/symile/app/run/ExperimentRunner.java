@@ -42,7 +42,12 @@ public final class ExperimentRunner {
         try (Experiment<?> experiment = factory.open(spec, resumed == null ? null : resumed.architecture(),
                 EnumSet.of(Split.TRAIN, Split.VAL))) {
             Path runDir = start.runDirectory(spec);
-            return train(spec, experiment, start, runDir);
+            try {
+                return train(spec, experiment, start, runDir);
+            } catch (IllegalArgumentException e) {
+                RunDirectory.deleteIfEmpty(runDir); // refused before training (e.g. a batch too large)
+                throw e;
+            }
         }
     }
 

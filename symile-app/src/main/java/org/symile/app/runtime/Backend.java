@@ -60,6 +60,10 @@ public final class Backend {
         if (blas != null) {
             sb.append(", BLAS ").append(blas);
         }
+        String ext = System.getProperty(NativeBuild.PROPERTY, "");
+        if (!ext.isEmpty() && !isCuda()) {
+            sb.append(", build ").append(ext.substring(1));
+        }
         return sb.toString();
     }
 

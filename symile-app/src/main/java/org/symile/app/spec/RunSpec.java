@@ -50,6 +50,13 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
         if (experiment != ExperimentKind.BINARY_XOR && dataDir == null) {
             throw new IllegalArgumentException("--data_dir: required for --experiment " + experiment);
         }
+        if (experiment == ExperimentKind.SYMILE_MIMIC && loss.memoryLean()) {
+            // the loss is the DL4J graph's output layer, which has no chunked form; at MIMIC's batch sizes the
+            // [B^2, d] products are small next to the ResNets' activations (B 32, d 8192: ~200 MB of ~7 GB)
+            throw new IllegalArgumentException("--memory_lean True: not available for symile_mimic, whose loss is"
+                    + " part of the DL4J network; use --negative_sampling n for batches whose O(N^2) products do not"
+                    + " fit");
+        }
         if (loss.lossFn() == LossFn.SYMILE && trainer.batchSzTrain() < 2) {
             throw new IllegalArgumentException("--batch_sz_train: Symile needs at least 2 rows per batch, got "
                     + trainer.batchSzTrain());

@@ -101,7 +101,8 @@ public final class TrainFlags {
         add("negative_sampling", "n|n_squared", null, Type.NEGATIVE_SAMPLING, null,
                 "Symile negatives: n (O(N)) or n_squared (O(N^2)); CLIP has none", s -> s.loss().negativeSampling());
         add("memory_lean", "BOOL", null, Type.BOOL, "False", "With n_squared: compute the loss in chunks without the"
-                + " [B^2, d] product, at the cost of a second forward pass of the encoders", s -> s.loss().memoryLean());
+                + " [B^2, d] product, at the cost of a second forward pass of the encoders (binary_xor, symile_m3)",
+                s -> s.loss().memoryLean());
         add("epochs", "N", null, Type.INT, null, "Training epochs", s -> s.trainer().epochs());
         add("freeze_logit_scale", "BOOL", null, Type.BOOL, "False", "Keep the logit scale at its initial value",
                 s -> s.loss().freezeLogitScale());

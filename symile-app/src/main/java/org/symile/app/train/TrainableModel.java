@@ -1,6 +1,7 @@
 package org.symile.app.train;
 
 import java.util.Map;
+import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.samediff.Permutations;
@@ -49,4 +50,12 @@ public interface TrainableModel {
 
     /** Restores {@link #optimizerState()} and the step count; {@link #useOptimizer} first. */
     void restoreOptimizer(Map<String, INDArray> state, long steps);
+
+    /**
+     * An estimate of the memory a training step adds to the process as it is now, so that a batch that cannot fit
+     * is refused before training rather than killed by the kernel; empty where the model has none.
+     */
+    default Optional<StepMemory> stepMemory() {
+        return Optional.empty();
+    }
 }

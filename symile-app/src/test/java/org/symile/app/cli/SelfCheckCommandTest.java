@@ -27,7 +27,7 @@ class SelfCheckCommandTest {
 
     @Test
     void wrongExpectedValueIsAMismatch(@TempDir Path dir) throws IOException {
-        String text = new String(getClass().getResourceAsStream("/org/symile/app/testvectors/symile_n_M2.json")
+        String text = new String(getClass().getResourceAsStream("/org/symile/samediff/testvectors/symile_n_M2.json")
                 .readAllBytes());
         String changed = text.replaceFirst("\"expected_loss\":\\s*[-0-9.eE+]+", "\"expected_loss\": 2.5");
         Files.writeString(dir.resolve("bad.json"), changed);

@@ -84,8 +84,9 @@ class RunSpecTest {
             "--experiment symile_m3 --data_dir /d --missingness True --missingness_prob 0.65 --num_langs 10"
                     + " --text_embedding bos --translations_path /t.json --metadata_filename meta.json --lr 1e-6",
             "--experiment symile_m3 --data_dir /d --text_model_id xlm-roberta-large --freeze_logit_scale True",
-            "--experiment symile_mimic --data_dir /d --negative_sampling n_squared --memory_lean True"
-                    + " --resnet_base_width 8 --ckpt_path /c/last.ckpt --weight_decay 0"})
+            "--experiment symile_mimic --data_dir /d --negative_sampling n_squared"
+                    + " --resnet_base_width 8 --ckpt_path /c/last.ckpt --weight_decay 0",
+            "--experiment symile_m3 --data_dir /d --negative_sampling n_squared --memory_lean True"})
     void roundTripsThroughJsonAndCommandLine(String line) {
         RunSpec spec = parse(line.split(" "));
         assertEquals(spec, RunSpec.fromJson(spec.toJson(), "test"));
@@ -128,6 +129,7 @@ class RunSpecTest {
             "--experiment binary_xor --p_hat_workers -1|--p_hat_workers",
             "--experiment binary_xor --resnet_base_width 8|--resnet_base_width",
             "--experiment binary_xor --memory_lean True|--memory_lean",
+            "--experiment symile_mimic --data_dir x --negative_sampling n_squared --memory_lean True|--memory_lean",
             "--experiment binary_xor --use_seed maybe|--use_seed",
             "--experiment binary_xor --negative_sampling n_cubed|--negative_sampling",
             "--experiment binary_xor --no_such_flag 3|--no_such_flag",

@@ -34,6 +34,15 @@ public final class SymileLabels implements MultiDataSetPreProcessor {
      * zeros.
      */
     public INDArray labels(int batchSize) {
+        return labels(numModalities, negativeSampling, permutations, batchSize);
+    }
+
+    /**
+     * Labels for a minibatch of {@code batchSize} rows with the O(N) permutations drawn from {@code permutations}
+     * (anchor by anchor, non-anchor by non-anchor): [B, M(M-1) + B], or [B, 1] zeros for other samplings.
+     */
+    public static INDArray labels(int numModalities, NegativeSampling negativeSampling, Permutations permutations,
+                                  int batchSize) {
         int width = SymileOutputLayer.labelWidth(numModalities, negativeSampling, batchSize);
         float[][] out = new float[batchSize][width];
         if (negativeSampling == NegativeSampling.N) {

@@ -125,10 +125,12 @@ public final class MimicExperiment implements Experiment<MimicModel> {
         MimicModel model = new MimicModel(architecture, spec.loss(), init);
         MimicSpec m = spec.mimic();
         if (pretrained && m.pretrained()) {
-            PretrainedWeights.loadResNet(model.cxrNet(), PretrainedWeights.torchvisionFile(m.pretrainedDir(),
-                    PretrainedWeights.RESNET50_V2), Set.of());
-            PretrainedWeights.loadResNet(model.ecgNet(), PretrainedWeights.torchvisionFile(m.pretrainedDir(),
-                    PretrainedWeights.RESNET18_V1), Set.of("conv1.weight"));
+            PretrainedWeights.loadResNet(model.graph(), model.cxrNet(), MimicNetwork.CXR + ".",
+                    PretrainedWeights.torchvisionFile(m.pretrainedDir(), PretrainedWeights.RESNET50_V2), Set.of());
+            // upstream replaces the ECG's conv1 by a one-channel one, which keeps PyTorch's initialisation
+            PretrainedWeights.loadResNet(model.graph(), model.ecgNet(), MimicNetwork.ECG + ".",
+                    PretrainedWeights.torchvisionFile(m.pretrainedDir(), PretrainedWeights.RESNET18_V1),
+                    Set.of("conv1.weight"));
         }
         return model;
     }

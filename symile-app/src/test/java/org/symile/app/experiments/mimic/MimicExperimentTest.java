@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.symile.app.CliRunner;
 import org.symile.app.run.Checkpoint;
+import org.symile.app.runtime.MemoryBudget;
 import org.symile.data.synthetic.SyntheticMimic;
 
 class MimicExperimentTest {
@@ -65,12 +66,12 @@ class MimicExperimentTest {
         assertEquals(info.path("validation_metrics"), infoB.path("validation_metrics"));
         var va = Checkpoint.read(run.resolve("last.ckpt")).variables();
         var vb = Checkpoint.read(CliRunner.onlyRun(b).resolve("last.ckpt")).variables();
-        assertTrue(va.keySet().stream().anyMatch(k -> k.endsWith("running_var")), va.keySet().toString());
+        assertTrue(va.keySet().stream().anyMatch(k -> k.endsWith("bn1_var")), va.keySet().toString());
         for (String k : va.keySet()) {
             assertEquals(va.get(k), vb.get(k), k);
         }
         // batch-norm running statistics moved away from their initial values while training
-        var rv = va.get(va.keySet().stream().filter(k -> k.endsWith("bn1.running_mean")).findFirst().orElseThrow());
+        var rv = va.get(va.keySet().stream().filter(k -> k.endsWith("bn1_mean")).findFirst().orElseThrow());
         assertTrue(rv.norm2Number().doubleValue() > 0, "running mean was never updated");
     }
 
@@ -142,4 +143,49 @@ class MimicExperimentTest {
         assertTrue(r.err().contains("label"), r.err());
     }
 
+    /** Stopping after one epoch and resuming from last.ckpt ends exactly where an uninterrupted run does. */
+    @Test
+    void resumedRunContinuesExactly(@TempDir Path root) throws IOException {
+        Path whole = root.resolve("whole");
+        Path cut = root.resolve("cut");
+        assertEquals(0, CliRunner.run(tiny(whole)).code());
+        assertEquals(0, CliRunner.run(tiny(cut, "--epochs", "1")).code());
+        Path last = CliRunner.onlyRun(cut).resolve("last.ckpt");
+        CliRunner.Run r = CliRunner.run(tiny(cut, "--ckpt_path", last.toString()));
+        assertEquals(0, r.code(), r.err());
+        Checkpoint a = Checkpoint.read(CliRunner.onlyRun(whole).resolve("last.ckpt"));
+        Checkpoint b = Checkpoint.read(CliRunner.onlyRun(cut).resolve("last.ckpt"));
+        assertEquals(a.variables().keySet(), b.variables().keySet());
+        for (String k : a.variables().keySet()) {
+            assertEquals(a.variables().get(k), b.variables().get(k), k);
+        }
+        assertEquals(a.optimizer().keySet(), b.optimizer().keySet());
+        for (String k : a.optimizer().keySet()) {
+            assertEquals(a.optimizer().get(k), b.optimizer().get(k), k);
+        }
+        assertEquals(a.meta().optimizerSteps(), b.meta().optimizerSteps());
+        assertEquals(a.meta().validationMetrics(), b.meta().validationMetrics());
+    }
+
+    /** A batch whose step cannot fit the memory budget is refused before training, leaving no run directory. */
+    @Test
+    void batchThatCannotFitIsRefusedUpFront(@TempDir Path root) throws IOException {
+        String before = System.getProperty(MemoryBudget.LIMIT_PROPERTY);
+        System.setProperty(MemoryBudget.LIMIT_PROPERTY, "64");
+        try {
+            CliRunner.Run r = CliRunner.run(tiny(root.resolve("runs")));
+            assertEquals(2, r.code(), r.err());
+            assertTrue(r.err().contains("--batch_sz_train 20") && r.err().contains(MemoryBudget.LIMIT_PROPERTY)
+                    && r.err().contains("symile_mimic training step"), r.err());
+            try (Stream<Path> s = Files.list(root.resolve("runs"))) {
+                assertEquals(0, s.count(), "no run directory is left behind");
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(MemoryBudget.LIMIT_PROPERTY);
+            } else {
+                System.setProperty(MemoryBudget.LIMIT_PROPERTY, before);
+            }
+        }
+    }
 }

@@ -13,7 +13,7 @@ class XorInformationsTest {
     @Test
     void matchesReferenceTermsTo1e12() throws Exception {
         JsonNode root = new ObjectMapper().readTree(
-                getClass().getResourceAsStream("/org/symile/app/testvectors/xor_informations.json"));
+                getClass().getResourceAsStream("/org/symile/samediff/testvectors/xor_informations.json"));
         int rows = 0;
         for (var it = root.fields(); it.hasNext(); ) {
             var e = it.next();

@@ -1,0 +1,254 @@
+package org.symile.app.train;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.deeplearning4j.nn.conf.graph.GraphVertex;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.deeplearning4j.nn.params.BatchNormalizationParamInitializer;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.MultiDataSet;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.symile.app.spec.LossFn;
+import org.symile.app.spec.LossSpec;
+import org.symile.app.spec.OptimizerSpec;
+import org.symile.samediff.NegativeSampling;
+import org.symile.samediff.Permutations;
+import org.symile.samediff.dl4j.SymileLabels;
+import org.symile.samediff.dl4j.AddReluVertex;
+import org.symile.samediff.dl4j.SymileOutputLayer;
+import org.symile.samediff.dl4j.TorchBatchNorm2d;
+
+/**
+ * A model that is one DL4J {@code ComputationGraph}: per-modality encoders, a {@code MergeVertex} of their M
+ * representations [B, d] and a {@link SymileOutputLayer} (the project's Symile or CLIP loss graph, with the
+ * learned log-scale) as its output. DL4J runs forward and backward with its workspaces; this class then applies
+ * PyTorch's AdamW ({@link FlatAdamW}) to every trained parameter (DL4J's Adam places ε differently) and moves the batch-norm running
+ * statistics. Gradients come from DL4J's summed-loss convention and are divided by the batch size here, as DL4J's
+ * own updater would.
+ */
+public abstract class GraphModel implements TrainableModel {
+    protected final ComputationGraph cg;
+    private final String lossLayer;
+    private final int modalities;
+    private final long width;
+    /** What the labels carry: O(N) permutations for Symile with n, nothing ([B, 1]) otherwise. */
+    private final NegativeSampling labelSampling;
+    private final LossFn lossFn;
+    private final Map<String, INDArray> params;
+    private final List<String> trainable = new ArrayList<>();
+    private final List<String> runningStats = new ArrayList<>();
+    /** ComputationGraph's names of its activation-gradient (and inference activation) workspaces. */
+    private static final String GRADIENT_WORKSPACE_PREFIX = "WS_LAYER_ACT_";
+    private final InputType[] inputTypes;
+    private FlatAdamW optimizer;
+
+    /**
+     * @param cg        an initialised graph whose single output is the {@link SymileOutputLayer} {@code lossLayer}
+     * @param width     d, each modality's representation width
+     * @param inputTypes the graph's input types in input order (per example), for {@link #stepMemory()}
+     */
+    protected GraphModel(ComputationGraph cg, String lossLayer, int modalities, long width, LossSpec loss,
+                         InputType... inputTypes) {
+        this.cg = cg;
+        this.inputTypes = inputTypes.clone();
+        this.lossLayer = lossLayer;
+        this.modalities = modalities;
+        this.width = width;
+        this.labelSampling = loss.lossFn() == LossFn.CLIP ? NegativeSampling.N_SQUARED : loss.negativeSampling();
+        this.lossFn = loss.lossFn();
+        this.params = cg.paramTable();
+        String scale = lossLayer + "_" + SymileOutputLayer.LOGIT_SCALE;
+        for (String name : params.keySet()) {
+            if (isRunningStat(name)) {
+                runningStats.add(name);
+            } else if (!(name.equals(scale) && loss.freezeLogitScale())) {
+                trainable.add(name);
+            }
+        }
+    }
+
+    private boolean isRunningStat(String name) {
+        int cut = name.lastIndexOf('_');
+        Layer layer = cg.getLayer(name.substring(0, cut));
+        String param = name.substring(cut + 1);
+        return layer.conf().getLayer() instanceof TorchBatchNorm2d
+                && (param.equals(BatchNormalizationParamInitializer.GLOBAL_MEAN)
+                || param.equals(BatchNormalizationParamInitializer.GLOBAL_VAR));
+    }
+
+    /** The graph's inputs for a batch, in the graph's input order. */
+    protected abstract INDArray[] inputs(Batch batch);
+
+    /** The graph, for embedding and tests. */
+    public ComputationGraph graph() {
+        return cg;
+    }
+
+    private INDArray[] labels(int rows, Permutations p) {
+        return new INDArray[] {SymileLabels.labels(modalities, labelSampling, p, rows).castTo(cg.params().dataType())};
+    }
+
+    @Override
+    public void useOptimizer(OptimizerSpec spec) {
+        Map<String, INDArray> views = new LinkedHashMap<>();
+        trainable.forEach(name -> views.put(name, params.get(name)));
+        this.optimizer = new FlatAdamW(spec, cg.params(), views);
+    }
+
+    @Override
+    public double trainStep(Batch batch, Permutations negatives) {
+        if (optimizer == null) {
+            throw new IllegalStateException("useOptimizer was not called");
+        }
+        cg.setInputs(inputs(batch));
+        cg.setLabels(labels(batch.rows(), negatives));
+        cg.computeGradientAndScore();
+
+        double loss = cg.score();
+        if (!Double.isFinite(loss)) {
+            cg.clearLayersStates();
+            return loss;
+        }
+        Gradient g = cg.gradient();
+        for (String s : runningStats) {
+            params.get(s).subi(g.getGradientFor(s));
+        }
+        optimizer.step(cg.getFlattenedGradients(), batch.rows());
+        cg.getConfiguration().setIterationCount(cg.getIterationCount() + 1);
+        cg.clearLayersStates();
+        releaseGradientWorkspaces();
+        return loss;
+    }
+
+    /**
+     * Frees DL4J's cyclic workspaces of activation gradients. They learn their size over as many cycles as the
+     * graph has vertices and then stay allocated at their largest, ~6 activation-sized arrays (at Symile-MIMIC's full
+     * size and B 32, ~1.3 GB more resident after a few steps); freed after every step, their arrays are allocated
+     * as needed instead, which measured no slower.
+     */
+    private static void releaseGradientWorkspaces() {
+        for (MemoryWorkspace ws : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
+            if (ws.getId().startsWith(GRADIENT_WORKSPACE_PREFIX)) {
+                Nd4j.getWorkspaceManager().destroyWorkspace(ws);
+            }
+        }
+    }
+
+    @Override
+    public double evalLoss(Batch batch, Permutations negatives) {
+        return cg.score(new MultiDataSet(inputs(batch), labels(batch.rows(), negatives)), false);
+    }
+
+    /** The M representations [B, d] of a batch in evaluation mode, in modality order. */
+    public INDArray[] represent(Batch batch) {
+        INDArray merged = cg.output(false, inputs(batch))[0];
+        INDArray[] reps = new INDArray[modalities];
+        for (int m = 0; m < modalities; m++) {
+            reps[m] = merged.get(NDArrayIndex.all(), NDArrayIndex.interval(m * width, (m + 1) * width)).dup();
+        }
+        return reps;
+    }
+
+    @Override
+    public double logitScale() {
+        return Math.exp(params.get(lossLayer + "_" + SymileOutputLayer.LOGIT_SCALE).getDouble(0));
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        return new LinkedHashMap<>(params);
+    }
+
+    @Override
+    public void loadState(Map<String, INDArray> arrays, String source) {
+        for (String name : params.keySet()) {
+            if (!arrays.containsKey(name)) {
+                throw new IllegalArgumentException(source + ": the checkpoint has no array '" + name
+                        + "' of this model (different model settings?)");
+            }
+        }
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            INDArray target = params.get(e.getKey());
+            if (target == null) {
+                throw new IllegalArgumentException(source + ": checkpoint array '" + e.getKey()
+                        + "' does not exist in this model (different model settings?)");
+            }
+            if (!Arrays.equals(target.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException(source + ": checkpoint array '" + e.getKey() + "' has shape "
+                        + Arrays.toString(e.getValue().shape()) + ", this model's is "
+                        + Arrays.toString(target.shape()) + " (different --d or model sizes?)");
+            }
+        }
+        arrays.forEach((k, v) -> params.get(k).assign(v.castTo(target(k).dataType())));
+    }
+
+    private INDArray target(String name) {
+        return params.get(name);
+    }
+
+    @Override
+    public Map<String, INDArray> optimizerState() {
+        return optimizer == null ? Map.of() : optimizer.state();
+    }
+
+    @Override
+    public long optimizerSteps() {
+        return optimizer == null ? 0 : optimizer.steps();
+    }
+
+    @Override
+    public void restoreOptimizer(Map<String, INDArray> state, long steps) {
+        if (optimizer == null) {
+            throw new IllegalStateException("useOptimizer was not called");
+        }
+        optimizer.restore(state, steps);
+    }
+
+    /**
+     * Resident memory of a step over what this model already holds, relative to the activations DL4J keeps for
+     * backprop: their gradients, oneDNN's reorder and scratch buffers and the allocator's slack. Measured on
+     * full-size Symile-MIMIC steps (B 8 and 32; README, "Memory"), whose peaks it reproduces within ~5%.
+     */
+    public static final double ACTIVATION_OVERHEAD = 1.6;
+    /** [B², d] arrays Symile's O(N²) loss holds at once (three anchors' products and their gradients). */
+    public static final int N_SQUARED_PRODUCTS = 6;
+
+    /**
+     * An estimate of a training step's memory from the graph's configuration: every vertex's output per example
+     * (DL4J keeps them all until backprop; a residual sum written over its input counts nothing), times
+     * {@link #ACTIVATION_OVERHEAD}; the gradient vector until the first step allocates it; Symile's O(N²)
+     * products.
+     */
+    @Override
+    public Optional<StepMemory> stepMemory() {
+        long bytes = dataType().width();
+        Map<String, InputType> types = cg.getConfiguration().getLayerActivationTypes(false, false, inputTypes);
+        Map<String, GraphVertex> vertices = cg.getConfiguration().getVertices();
+        long elements = 0;
+        for (Map.Entry<String, InputType> e : types.entrySet()) {
+            if (vertices.get(e.getKey()) instanceof AddReluVertex v && v.isOverwriteFirstInput()) {
+                continue;
+            }
+            elements += e.getValue().arrayElementsPerExample();
+        }
+        long fixed = cg.getFlattenedGradients() == null ? cg.numParams() * bytes : 0;
+        long perPair = lossFn == LossFn.SYMILE && labelSampling == NegativeSampling.N_SQUARED
+                ? N_SQUARED_PRODUCTS * width * bytes : 0;
+        return Optional.of(new StepMemory(fixed, (long) (elements * bytes * ACTIVATION_OVERHEAD), perPair));
+    }
+
+    /** The data type of the graph's parameters. */
+    protected DataType dataType() {
+        return cg.params().dataType();
+    }
+}

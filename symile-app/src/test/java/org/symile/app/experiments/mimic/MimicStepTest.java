@@ -1,0 +1,91 @@
+package org.symile.app.experiments.mimic;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.symile.app.models.PretrainedWeights;
+import org.symile.app.spec.LossFn;
+import org.symile.app.spec.LossSpec;
+import org.symile.app.spec.OptimizerSpec;
+import org.symile.app.train.Batch;
+import org.symile.data.NpyFile;
+import org.symile.samediff.NegativeSampling;
+import org.symile.samediff.Permutations;
+
+/**
+ * One training step of the Symile-MIMIC model equals PyTorch's (mimicfixtures/, made by make_mimic_step.py): a
+ * float64 copy of upstream's model (torchvision ResNet-50 and ResNet-18 of base width 8, heads, labs MLP), the
+ * Symile O(N²) loss and one torch.optim.AdamW step, in training mode (batch statistics, running-statistics update).
+ */
+class MimicStepTest {
+
+    static Path fixture(String name) {
+        try {
+            return Path.of(MimicStepTest.class.getResource("/mimicfixtures/" + name).toURI());
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static INDArray npy(String name) {
+        try (NpyFile f = NpyFile.open(fixture(name))) {
+            return f.read().castTo(DataType.DOUBLE);
+        }
+    }
+
+    @Test
+    void oneTrainingStepMatchesPyTorch() {
+        MimicArchitecture a = new MimicArchitecture(new long[] {3, 32, 32}, new long[] {1, 64, 12}, 16, 8);
+        LossSpec loss = new LossSpec(LossFn.SYMILE, NegativeSampling.N_SQUARED, false, -1.0, false);
+        MimicModel model = new MimicModel(MimicNetwork.build(a, loss, new SplittableRandom(0), DataType.DOUBLE), a,
+                loss);
+        Map<String, INDArray> before = new LinkedHashMap<>();
+        PretrainedWeights.readStateDict(fixture("mimic_state_before.pt"))
+                .forEach((k, v) -> before.put(k, v.castTo(DataType.DOUBLE)));
+        model.loadTorchState(before, "mimic_state_before.pt");
+        model.useOptimizer(OptimizerSpec.of(1e-3, 0.1));
+        Batch batch = new Batch(Map.of("cxr", npy("mimic_cxr.npy"), "ecg", npy("mimic_ecg.npy"), "labs",
+                npy("mimic_labs.npy")), 6);
+        double value = model.trainStep(batch, Permutations.random(new SplittableRandom(1)));
+        assertEquals(npy("mimic_loss.npy").getDouble(0), value, 1e-9, "loss of the step");
+
+        // the after-step tensors, read back through the same name mapping into a second model
+        MimicModel expected = new MimicModel(MimicNetwork.build(a, loss, new SplittableRandom(0), DataType.DOUBLE),
+                a, loss);
+        expected.loadTorchState(before, "mimic_state_before.pt");
+        Map<String, INDArray> after = PretrainedWeights.readStateDict(fixture("mimic_state_after.pt"));
+        Map<String, INDArray> merged = new LinkedHashMap<>(before);
+        after.forEach((k, v) -> merged.put(k, v.castTo(DataType.DOUBLE)));
+        expected.loadTorchState(merged, "mimic_state_after.pt");
+        Map<String, INDArray> got = model.state();
+        Map<String, INDArray> want = expected.state();
+        MimicModel unstepped = new MimicModel(MimicNetwork.build(a, loss, new SplittableRandom(0), DataType.DOUBLE),
+                a, loss);
+        unstepped.loadTorchState(before, "mimic_state_before.pt");
+        Map<String, INDArray> start = unstepped.state();
+        int compared = 0;
+        double worst = 0;
+        String worstName = "";
+        for (String k : got.keySet()) {
+            if (want.get(k).equals(start.get(k))) {
+                continue; // not among the fixture's after-step tensors
+            }
+            double d = got.get(k).sub(want.get(k)).amaxNumber().doubleValue();
+            if (d > worst) {
+                worst = d;
+                worstName = k;
+            }
+            compared++;
+        }
+        assertEquals(after.size(), compared, "tensors of the fixture compared");
+        assertTrue(worst < 1e-6, "largest difference to PyTorch after the step: " + worst + " (" + worstName + ")");
+    }
+}
