@@ -1,6 +1,8 @@
 package org.symile.app.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -9,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.zip.Deflater;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
@@ -25,11 +28,12 @@ import org.symile.data.io.AtomicFiles;
 public record Checkpoint(CheckpointMeta meta, Map<String, INDArray> variables, Map<String, INDArray> optimizer) {
     /** Value of {@code meta.format}. */
     public static final String FORMAT = "symile-checkpoint-2";
+    private static final int BUFFER = 1 << 16;
 
     public void write(Path file) {
         AtomicFiles.write(file, raw -> {
             ZipOutputStream zip = new ZipOutputStream(raw);
-            zip.setLevel(1);
+            zip.setLevel(Deflater.NO_COMPRESSION);
             zip.putNextEntry(new ZipEntry("meta.json"));
             zip.write(Json.MAPPER.writeValueAsBytes(meta));
             zip.closeEntry();
@@ -43,7 +47,9 @@ public record Checkpoint(CheckpointMeta meta, Map<String, INDArray> variables, M
             throws IOException {
         for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
             zip.putNextEntry(new ZipEntry(prefix + e.getKey()));
-            DataOutputStream out = new DataOutputStream(zip);
+            // Nd4j.write emits every element as its own 4- or 8-byte write: unbuffered, the deflater ran once per
+            // element (41 s for a 0.7 GB Symile-MIMIC checkpoint)
+            DataOutputStream out = new DataOutputStream(new BufferedOutputStream(zip, BUFFER));
             // Nd4j.write copies a view and leaves the copy to the garbage collector: at Symile-MIMIC's size that
             // held ~0.8 GB of native memory per checkpoint; the copy made here is freed as soon as it is written
             INDArray a = e.getValue();
@@ -79,9 +85,9 @@ public record Checkpoint(CheckpointMeta meta, Map<String, INDArray> variables, M
                 if (name.equals("meta.json")) {
                     meta = Json.MAPPER.readTree(zip.readAllBytes());
                 } else if (name.startsWith("var/")) {
-                    vars.put(name.substring(4), Nd4j.read(new DataInputStream(zip)));
+                    vars.put(name.substring(4), Nd4j.read(new DataInputStream(new BufferedInputStream(zip, BUFFER))));
                 } else if (name.startsWith("opt/")) {
-                    opt.put(name.substring(4), Nd4j.read(new DataInputStream(zip)));
+                    opt.put(name.substring(4), Nd4j.read(new DataInputStream(new BufferedInputStream(zip, BUFFER))));
                 }
             }
         } catch (IOException | RuntimeException ex) {

@@ -29,7 +29,11 @@ public final class NativeAllocator {
     /** glibc's {@code mallopt}. */
     interface CLibrary extends Library {
         int mallopt(int param, int value);
+
+        int malloc_trim(long pad);
     }
+
+    private static volatile CLibrary libc;
 
     private NativeAllocator() {
     }
@@ -48,6 +52,7 @@ public final class NativeAllocator {
         }
         try {
             CLibrary c = (CLibrary) Native.loadLibrary("c", CLibrary.class);
+            libc = c;
             boolean ok = c.mallopt(M_MMAP_THRESHOLD, 32 << 20) == 1;
             ok &= c.mallopt(M_TRIM_THRESHOLD, 1 << 30) == 1;
             ok &= c.mallopt(M_TOP_PAD, 64 << 20) == 1;
@@ -56,6 +61,23 @@ public final class NativeAllocator {
             return ok;
         } catch (LinkageError | RuntimeException e) {
             LOG.debug("malloc left at its defaults: {}", e.toString());
+            return false;
+        }
+    }
+
+    /**
+     * Hands the free memory inside malloc's heaps back to the kernel ({@code malloc_trim(0)}, which also releases
+     * free pages in the middle of every arena). Costs page faults when the memory is used again, so call it only
+     * between large steps. Returns whether anything was released; false where glibc was not configured.
+     */
+    public static boolean releaseFreeMemory() {
+        CLibrary c = libc;
+        if (c == null) {
+            return false;
+        }
+        try {
+            return c.malloc_trim(0) == 1;
+        } catch (LinkageError | RuntimeException e) {
             return false;
         }
     }

@@ -1,5 +1,6 @@
 package org.symile.data.io;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -45,8 +46,9 @@ public final class AtomicFiles {
             Files.createDirectories(dir);
             removeStale(dir, target.getFileName().toString());
             tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            // the channel's stream makes one system call per write: buffer, as callers write small pieces
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
-                 OutputStream out = java.nio.channels.Channels.newOutputStream(ch)) {
+                 OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
                 body.write(out);
                 out.flush();
                 ch.force(true);
@@ -67,6 +69,36 @@ public final class AtomicFiles {
                     // the temporary file is hidden and harmless; the target is untouched
                 }
             }
+        }
+    }
+
+    /**
+     * Makes {@code target} a copy of {@code source} atomically: a hard link (no data copied) where the file system
+     * allows one, else a byte copy, first under a temporary name and then renamed over {@code target}. Later atomic
+     * writes of either name replace that name only, so the two stay independent.
+     */
+    public static void copy(Path source, Path target) {
+        Path dir = target.toAbsolutePath().getParent();
+        Path tmp = dir.resolve("." + target.getFileName() + ".link.tmp");
+        try {
+            removeStale(dir, target.getFileName().toString());
+            try {
+                Files.createLink(tmp, source);
+            } catch (IOException | UnsupportedOperationException e) {
+                Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            try {
+                Files.deleteIfExists(tmp);
+            } catch (IOException ignored) {
+                // hidden and harmless; the target is untouched
+            }
+            throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         }
     }
 }
