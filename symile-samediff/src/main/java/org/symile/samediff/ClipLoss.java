@@ -15,8 +15,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *   clip(r_1..r_M) = Σ_{a&lt;b} infonce(r_a, r_b)
  * </pre>
  * The pairs are summed, not averaged (upstream's code, against its docstring), so for M = 3 this loss is on a
- * 3× larger scale than Symile's anchor mean. CE is written as −mean(diagPart(logSoftmax(·))), whose SameDiff
- * gradient is exact. Negative sampling does not apply.
+ * 3× larger scale than Symile's anchor mean. Each cross-entropy is a shifted log-sum-exp minus the positive logit
+ * (see {@code pair}); negative sampling does not apply.
  */
 public final class ClipLoss {
     /** Widths below this are scaled before the product (typical batches are larger than such widths). */
@@ -39,17 +39,11 @@ public final class ClipLoss {
         SDVariable total = null;
         for (int a = 0; a < reps.size(); a++) {
             for (int b = a + 1; b < reps.size(); b++) {
-                // libnd4j's multiply_bp tiles a broadcast scalar to the full shape element by element, so the
-                // scale goes on the smaller array: the [B, d] operand for narrow representations, else the logits
-                SDVariable logits = narrow ? sd.mmul(reps.get(a).mul(s), reps.get(b), false, true, false)
-                        : sd.mmul(reps.get(a), reps.get(b), false, true, false).mul(s);
-                SDVariable ab = sd.math.diagPart(sd.nn.logSoftmax(logits)).mean();
-                SDVariable ba = sd.math.diagPart(sd.nn.logSoftmax(sd.transpose(logits))).mean();
-                SDVariable pair = ab.add(ba);
+                SDVariable pair = pair(sd, reps.get(a), reps.get(b), s, narrow);
                 total = total == null ? pair : total.add(pair);
             }
         }
-        SDVariable loss = total.mul(name, -0.5);
+        SDVariable loss = total.mul(name, 1.0);
         return new LossGraph() {
             @Override
             public SDVariable loss() {
@@ -68,5 +62,43 @@ public final class ClipLoss {
                 }
             }
         };
+    }
+
+    /**
+     * infonce(u, v). Wide representations: −(mean diagPart(logSoftmax(L)) + mean diagPart(logSoftmax(Lᵀ)))/2 with
+     * L = (u vᵀ)·s. Narrow ones (d &lt; {@link #NARROW_WIDTH}), where the [B, B] passes dominate, in fewer of them:
+     * <pre>
+     *   L = (s·u) vᵀ,  p_i = L_ii = (s·u_i)·v_i,  c_i = max_j L_ij,  k_j = max_i L_ij      (shifts, no gradient)
+     *   infonce = ( mean_i[log Σ_j exp(L_ij − c_i) + c_i] + mean_j[log Σ_i exp(L_ij − k_j) + k_j] ) / 2 − mean_i p_i
+     * </pre>
+     * The shifts are taken on a {@link Detached} copy (the expression does not depend on them, so their gradient
+     * is zero); row and column sums and the shift broadcasts are products with ones vectors, whose backward is a
+     * GEMM rather than libnd4j's element-by-element broadcast backward; the positives come from a [B, d] product
+     * instead of the diagonal of a [B, B] log-softmax. At B 1000, d 16 this took the three-modality loss step
+     * from ~108 to ~70 ms; at B 256, d 512 it was no faster than the log-softmax form (18.5 against 16.5 ms).
+     */
+    private static SDVariable pair(SameDiff sd, SDVariable u, SDVariable v, SDVariable s, boolean narrow) {
+        if (!narrow) {
+            // libnd4j's multiply_bp tiles a broadcast scalar to the full shape element by element; at these widths
+            // the [B, d] products dominate either way
+            SDVariable logits = sd.mmul(u, v, false, true, false).mul(s);
+            SDVariable ab = sd.math.diagPart(sd.nn.logSoftmax(logits)).mean();
+            SDVariable ba = sd.math.diagPart(sd.nn.logSoftmax(sd.transpose(logits))).mean();
+            return ab.add(ba).mul(-0.5);
+        }
+        SDVariable us = u.mul(s);
+        SDVariable logits = sd.mmul(us, v, false, true, false);
+        SDVariable fixed = Detached.of(sd, logits);
+        // ones vectors from the detached [B, B] value: arithmetic on it needs no identity input and has no gradient
+        SDVariable onesCol = fixed.sum(true, 1).mul(0.0).add(1.0);
+        SDVariable onesRow = fixed.sum(true, 0).mul(0.0).add(1.0);
+        SDVariable rowShift = fixed.max(true, 1);
+        SDVariable colShift = fixed.max(true, 0);
+        SDVariable rowExp = sd.math.exp(logits.sub(sd.mmul(rowShift, onesRow)));
+        SDVariable colExp = sd.math.exp(logits.sub(sd.mmul(onesCol, colShift)));
+        SDVariable rowLse = sd.math.log(sd.mmul(rowExp, onesCol)).add(rowShift);
+        SDVariable colLse = sd.math.log(sd.mmul(onesRow, colExp)).add(colShift);
+        SDVariable positives = us.mul(v).sum(true, 1);
+        return rowLse.mean().add(colLse.mean()).mul(0.5).sub(positives.mean());
     }
 }
