@@ -21,6 +21,27 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public final class ClipLoss {
     /** Widths below this are scaled before the product (typical batches are larger than such widths). */
     static final long NARROW_WIDTH = 128;
+    private final long width;
+
+    /** A CLIP loss for representations whose width SameDiff knows statically, or for any width (general form). */
+    public ClipLoss() {
+        this(-1);
+    }
+
+    private ClipLoss(long width) {
+        this.width = width;
+    }
+
+    /**
+     * The same loss, told the representations' width d for graphs where SameDiff cannot infer it (op outputs have
+     * no static shape in M2.1): narrow widths then get the faster form. Values and gradients do not change.
+     */
+    public ClipLoss withWidth(long d) {
+        if (d < 1) {
+            throw new IllegalArgumentException("CLIP loss: width must be >= 1, got " + d);
+        }
+        return new ClipLoss(d);
+    }
 
     /**
      * Builds the loss into {@code sd}; the returned graph needs no feeding.
@@ -34,8 +55,8 @@ public final class ClipLoss {
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "CLIP loss");
         SDVariable s = scale.scale();
-        long width = reps.get(0).getShape() == null ? -1 : reps.get(0).getShape()[1];
-        boolean narrow = width > 0 && width < NARROW_WIDTH;
+        long d = GraphMath.width(reps, width, "CLIP loss");
+        boolean narrow = d > 0 && d < NARROW_WIDTH;
         SDVariable total = null;
         for (int a = 0; a < reps.size(); a++) {
             for (int b = a + 1; b < reps.size(); b++) {

@@ -37,6 +37,22 @@ final class GraphMath {
         return sd.scatterAdd(sd.zerosLike(y), idx, y);
     }
 
+    /**
+     * The representations' width d: from their static shape where SameDiff knows it (variables, placeholders),
+     * else {@code hint} (op outputs such as a linear layer's have no static shape in M2.1); -1 if neither.
+     *
+     * @throws IllegalArgumentException when the hint contradicts a known width
+     */
+    static long width(List<SDVariable> reps, long hint, String what) {
+        long[] shape = reps.get(0).getShape();
+        long known = shape == null || shape.length != 2 ? -1 : shape[1];
+        if (known > 0 && hint > 0 && known != hint) {
+            throw new IllegalArgumentException(what + ": representations are " + known + " wide, but the width was"
+                    + " given as " + hint);
+        }
+        return known > 0 ? known : hint;
+    }
+
     /** Checks M and the statically known shapes of the representations. */
     static void checkReps(List<SDVariable> reps, String what) {
         if (reps == null || reps.size() < 2) {

@@ -66,9 +66,28 @@ public final class SymileLoss {
     }
 
     private final Config config;
+    /** The representations' width when the graph cannot tell it, or -1. */
+    private final long width;
 
     public SymileLoss(Config config) {
+        this(config, -1);
+    }
+
+    private SymileLoss(Config config, long width) {
         this.config = Objects.requireNonNull(config, "config");
+        this.width = width;
+    }
+
+    /**
+     * The same loss, told the representations' width d for graphs where SameDiff cannot infer it (op outputs have
+     * no static shape in M2.1): narrow widths then get the O(N) graph's faster form. Values and gradients do not
+     * change.
+     */
+    public SymileLoss withWidth(long d) {
+        if (d < 1) {
+            throw new IllegalArgumentException("Symile loss: width must be >= 1, got " + d);
+        }
+        return new SymileLoss(config, d);
     }
 
     public SymileLoss(NegativeSampling negativeSampling) {
@@ -96,7 +115,7 @@ public final class SymileLoss {
         GraphMath.checkReps(reps, "Symile loss");
         List<SDVariable> r = List.copyOf(reps);
         if (config.negativeSampling() == NegativeSampling.N) {
-            return new SymileNGraph(sd, name, r, scale, null, null);
+            return new SymileNGraph(sd, name, r, scale, null, null, width);
         }
         if (config.memoryLean()) {
             return new SymileLeanGraph(sd, name, r, scale, new SymileNSquaredLean(config.leanChunkElements()));
@@ -122,6 +141,6 @@ public final class SymileLoss {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "Symile loss");
-        return new SymileNGraph(sd, name, List.copyOf(reps), scale, permutations, identity);
+        return new SymileNGraph(sd, name, List.copyOf(reps), scale, permutations, identity, width);
     }
 }

@@ -56,9 +56,10 @@ final class SymileNGraph implements LossGraph {
      *                         {@link #feed}; otherwise a [B, M(M-1)] input whose column a·(M-1)+k holds
      *                         permutation p_k of anchor a
      * @param identityInput    with {@code permutationInput}: a [B, B] identity matrix input
+     * @param widthHint        d where the representations' static shape does not tell it, else -1
      */
     SymileNGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale, SDVariable permutationInput,
-                 SDVariable identityInput) {
+                 SDVariable identityInput, long widthHint) {
         this.m = reps.size();
         this.invNames = new String[m][m - 1];
         this.external = permutationInput != null;
@@ -77,7 +78,7 @@ final class SymileNGraph implements LossGraph {
         SDVariable onesRow = eye.sum(true, 0);
         SDVariable onesCol = eye.sum(true, 1);
         SDVariable sc = scale.scale();
-        long width = reps.get(0).getShape() == null ? -1 : reps.get(0).getShape()[1];
+        long width = GraphMath.width(reps, widthHint, "Symile loss");
         boolean narrow = width > 0 && width < ClipLoss.NARROW_WIDTH;
         // the scale scalar broadcasts only onto [B, d] or [B, 1] operands; on [B, B] logits it is an outer product
         SDVariable scaleFull = narrow ? null : sd.mmul(onesCol.mul(sc), onesRow);

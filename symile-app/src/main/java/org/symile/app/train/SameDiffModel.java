@@ -39,12 +39,13 @@ public abstract class SameDiffModel implements TrainableModel {
      * Adds the loss the spec selects on top of the representations and records the variables to train: pairwise
      * CLIP, or Symile with its negative sampling and memory-lean mode.
      *
-     * @param reps the representations [B, d], in the experiment's modality order
+     * @param reps  the representations [B, d], in the experiment's modality order
+     * @param width d (the representations are op outputs, whose width SameDiff does not know statically)
      */
-    protected final void finish(List<SDVariable> reps, LogitScale scale, LossSpec spec) {
+    protected final void finish(List<SDVariable> reps, long width, LogitScale scale, LossSpec spec) {
         this.scale = scale;
-        this.loss = spec.lossFn() == LossFn.CLIP ? new ClipLoss().build(sd, "loss", reps, scale)
-                : new SymileLoss(spec.symileConfig()).build(sd, "loss", reps, scale);
+        this.loss = spec.lossFn() == LossFn.CLIP ? new ClipLoss().withWidth(width).build(sd, "loss", reps, scale)
+                : new SymileLoss(spec.symileConfig()).withWidth(width).build(sd, "loss", reps, scale);
         sd.setLossVariables("loss");
         List<String> vars = new ArrayList<>();
         for (SDVariable v : sd.variables()) {

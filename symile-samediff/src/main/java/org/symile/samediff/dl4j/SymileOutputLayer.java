@@ -66,15 +66,15 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         LogitScale scale = LogitScale.wrap(sd, sd.reshape(paramTable.get(LOGIT_SCALE), new long[0]));
         LossGraph loss;
         if ("clip".equals(lossFn)) {
-            loss = new ClipLoss().build(sd, "symile_layer_loss", reps, scale);
+            loss = new ClipLoss().withWidth(embeddingSize).build(sd, "symile_layer_loss", reps, scale);
         } else if (NegativeSampling.fromFlag(negativeSampling) != NegativeSampling.N) {
-            loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling))
+            loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling)).withWidth(embeddingSize)
                     .build(sd, "symile_layer_loss", reps, scale);
         } else {
             int k = numModalities * (numModalities - 1);
             SDVariable perms = labels.get(SDIndex.all(), SDIndex.interval(0, k));
             SDVariable identity = sd.slice(labels, new int[] {0, k}, -1, -1);
-            loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling))
+            loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling)).withWidth(embeddingSize)
                     .build(sd, "symile_layer_loss", reps, scale, perms, identity);
         }
         // DL4J divides an output layer's score by the minibatch size, so return the sum over the batch

@@ -49,7 +49,7 @@ public final class M3Model extends SameDiffModel {
         SDVariable rt = tn.apply(sd, proj.applyRank3(sd, text.output()).mean(1), 2).rename("r_text");
         LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
                 loss.freezeLogitScale(), f);
-        finish(List.of(ra, ri, rt), scale, loss);
+        finish(List.of(ra, ri, rt), a.d(), scale, loss);
     }
 
     private SDVariable head(String name, SDVariable features, long h, long d, RandomGenerator init) {

@@ -36,7 +36,7 @@ public final class BinaryXorModel extends SameDiffModel {
         }
         LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
                 loss.freezeLogitScale(), DataType.FLOAT);
-        finish(reps, scale, loss);
+        finish(reps, d, scale, loss);
     }
 
     @Override
