@@ -48,16 +48,26 @@ public final class AdamW {
             if (config.weightDecay() != 0) {
                 p.muli(1 - config.lr() * config.weightDecay());
             }
-            INDArray gScaled = g.mul(1 - config.beta1());
-            mi.muli(config.beta1()).addi(gScaled);
-            INDArray g2 = g.mul(g).muli(1 - config.beta2());
-            vi.muli(config.beta2()).addi(g2);
-            INDArray denom = Transforms.sqrt(vi, true).divi(bc2Sqrt).addi(config.eps());
-            INDArray upd = mi.div(denom).muli(stepSize);
-            p.subi(upd);
-            for (INDArray t : new INDArray[] {gScaled, g2, denom, upd}) {
-                t.close();
-            }
+            adamUpdate(config, p, g, mi, vi, stepSize, bc2Sqrt);
+        }
+    }
+
+    /**
+     * The Adam part of a step on matching arrays, in place (weight decay is the caller's): m ← β1·m + (1−β1)·g,
+     * v ← β2·v + (1−β2)·g², p ← p − stepSize · m / (√v / bc2Sqrt + eps). {@link FlatAdamW} runs the same code on
+     * chunks of the flattened vector, so the two give the same numbers.
+     */
+    static void adamUpdate(OptimizerSpec config, INDArray p, INDArray g, INDArray m, INDArray v, double stepSize,
+                           double bc2Sqrt) {
+        INDArray gScaled = g.mul(1 - config.beta1());
+        m.muli(config.beta1()).addi(gScaled);
+        INDArray g2 = g.mul(g).muli(1 - config.beta2());
+        v.muli(config.beta2()).addi(g2);
+        INDArray denom = Transforms.sqrt(v, true).divi(bc2Sqrt).addi(config.eps());
+        INDArray upd = m.div(denom).muli(stepSize);
+        p.subi(upd);
+        for (INDArray t : new INDArray[] {gScaled, g2, denom, upd}) {
+            t.close();
         }
     }
 

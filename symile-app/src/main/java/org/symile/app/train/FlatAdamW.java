@@ -8,7 +8,6 @@ import java.util.TreeMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.symile.app.spec.OptimizerSpec;
 
 /**
@@ -131,18 +130,7 @@ final class FlatAdamW {
             var range = NDArrayIndex.interval(from, Math.min(n, from + CHUNK));
             INDArray p = params.get(range);
             INDArray gi = g.get(range).divi(batchRows);
-            INDArray mi = m.get(range);
-            INDArray vi = v.get(range);
-            INDArray gScaled = gi.mul(1 - config.beta1());
-            mi.muli(config.beta1()).addi(gScaled);
-            INDArray g2 = gi.mul(gi).muli(1 - config.beta2());
-            vi.muli(config.beta2()).addi(g2);
-            INDArray denom = Transforms.sqrt(vi, true).divi(bc2Sqrt).addi(config.eps());
-            INDArray upd = mi.div(denom).muli(stepSize);
-            p.subi(upd);
-            for (INDArray t : new INDArray[] {gScaled, g2, denom, upd}) {
-                t.close();
-            }
+            AdamW.adamUpdate(config, p, gi, m.get(range), v.get(range), stepSize, bc2Sqrt);
         }
     }
 

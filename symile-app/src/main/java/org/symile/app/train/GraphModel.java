@@ -216,11 +216,7 @@ public abstract class GraphModel implements TrainableModel {
                         + Arrays.toString(target.shape()) + " (different --d or model sizes?)");
             }
         }
-        arrays.forEach((k, v) -> params.get(k).assign(v.castTo(target(k).dataType())));
-    }
-
-    private INDArray target(String name) {
-        return params.get(name);
+        arrays.forEach((k, v) -> params.get(k).assign(v.castTo(params.get(k).dataType())));
     }
 
     @Override
