@@ -22,14 +22,26 @@ public final class ClipLoss {
     /** Widths below this are scaled before the product (typical batches are larger than such widths). */
     static final long NARROW_WIDTH = 128;
     private final long width;
+    private final LossForm form;
 
     /** A CLIP loss for representations whose width SameDiff knows statically, or for any width (general form). */
     public ClipLoss() {
-        this(-1);
+        this(-1, LossForm.GRAPH);
     }
 
-    private ClipLoss(long width) {
+    private ClipLoss(long width, LossForm form) {
         this.width = width;
+        this.form = form;
+    }
+
+    /** The same loss in the given form ({@link LossForm#CLOSED_FORM}: {@link ClipClosedForm}). */
+    public ClipLoss withForm(LossForm newForm) {
+        return new ClipLoss(width, Objects.requireNonNull(newForm, "form"));
+    }
+
+    /** The form this loss is built in. */
+    public LossForm form() {
+        return form;
     }
 
     /**
@@ -40,11 +52,12 @@ public final class ClipLoss {
         if (d < 1) {
             throw new IllegalArgumentException("CLIP loss: width must be >= 1, got " + d);
         }
-        return new ClipLoss(d);
+        return new ClipLoss(d, form);
     }
 
     /**
-     * Builds the loss into {@code sd}; the returned graph needs no feeding.
+     * Builds the loss into {@code sd}; in the graph form the returned graph needs no feeding, in the closed form
+     * {@link LossGraph#feed} computes the loss.
      *
      * @param name  name of the loss variable
      * @param reps  M ≥ 2 representation variables [B, d]
@@ -54,6 +67,11 @@ public final class ClipLoss {
         Objects.requireNonNull(sd, "sd");
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "CLIP loss");
+        if (form == LossForm.CLOSED_FORM) {
+            ClipClosedForm closed = new ClipClosedForm();
+            return new SurrogateLossGraph(sd, name, List.copyOf(reps), scale,
+                    (r, logScale, p) -> closed.compute(r, logScale), "CLIP loss");
+        }
         SDVariable s = scale.scale();
         long d = GraphMath.width(reps, width, "CLIP loss");
         boolean narrow = d > 0 && d < NARROW_WIDTH;

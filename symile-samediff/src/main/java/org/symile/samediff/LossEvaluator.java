@@ -61,7 +61,12 @@ public final class LossEvaluator {
 
     /** The pairwise CLIP loss. */
     public static LossEvaluator clip(DataType dtype) {
-        ClipLoss loss = new ClipLoss();
+        return clip(new ClipLoss(), dtype);
+    }
+
+    /** The given CLIP loss (e.g. in its closed form). */
+    public static LossEvaluator clip(ClipLoss loss, DataType dtype) {
+        Objects.requireNonNull(loss, "loss");
         return new LossEvaluator(loss::build, dtype);
     }
 

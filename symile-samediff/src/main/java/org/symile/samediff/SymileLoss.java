@@ -41,17 +41,30 @@ public final class SymileLoss {
      * @param negativeSampling  which negatives each anchor row sees
      * @param memoryLean        O(N²) only: compute the loss chunk by chunk without the [B^(M-1), d] product
      * @param leanChunkElements lean mode: upper bound on the elements of one chunk's candidates plus logits
+     * @param form              O(N) only: {@link LossForm#CLOSED_FORM} computes the loss and its gradient eagerly
+     *                          ({@link SymileNClosedForm}); O(N²) has its eager form in {@code memoryLean}
      */
-    public record Config(NegativeSampling negativeSampling, boolean memoryLean, long leanChunkElements) {
+    public record Config(NegativeSampling negativeSampling, boolean memoryLean, long leanChunkElements,
+                         LossForm form) {
         public Config {
             Objects.requireNonNull(negativeSampling, "negative_sampling");
+            Objects.requireNonNull(form, "form");
             if (memoryLean && negativeSampling != NegativeSampling.N_SQUARED) {
                 throw new IllegalArgumentException("memory-lean mode applies to negative_sampling n_squared only, got "
                         + negativeSampling);
             }
+            if (form == LossForm.CLOSED_FORM && negativeSampling != NegativeSampling.N) {
+                throw new IllegalArgumentException("the closed form applies to negative_sampling n only (n_squared"
+                        + " has the memory-lean mode), got " + negativeSampling);
+            }
             if (leanChunkElements < 1) {
                 throw new IllegalArgumentException("lean chunk size: expected >= 1 element, got " + leanChunkElements);
             }
+        }
+
+        /** A configuration in the {@link LossForm#GRAPH} form. */
+        public Config(NegativeSampling negativeSampling, boolean memoryLean, long leanChunkElements) {
+            this(negativeSampling, memoryLean, leanChunkElements, LossForm.GRAPH);
         }
 
         /** The standard (in-graph) loss for the given negative sampling. */
@@ -62,6 +75,11 @@ public final class SymileLoss {
         /** The memory-lean O(N²) loss. */
         public static Config lean() {
             return new Config(NegativeSampling.N_SQUARED, true, DEFAULT_LEAN_CHUNK_ELEMENTS);
+        }
+
+        /** The same configuration in the given form. */
+        public Config withForm(LossForm newForm) {
+            return new Config(negativeSampling, memoryLean, leanChunkElements, newForm);
         }
     }
 
@@ -84,6 +102,7 @@ public final class SymileLoss {
      * change.
      */
     public SymileLoss withWidth(long d) {
+        // a hint for the graph forms; the closed form reads the width off the arrays
         if (d < 1) {
             throw new IllegalArgumentException("Symile loss: width must be >= 1, got " + d);
         }
@@ -114,11 +133,17 @@ public final class SymileLoss {
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "Symile loss");
         List<SDVariable> r = List.copyOf(reps);
+        if (config.form() == LossForm.CLOSED_FORM) {
+            SymileNClosedForm closed = new SymileNClosedForm();
+            return new SurrogateLossGraph(sd, name, r, scale, closed::compute, "Symile loss");
+        }
         if (config.negativeSampling() == NegativeSampling.N) {
             return new SymileNGraph(sd, name, r, scale, null, null, width);
         }
         if (config.memoryLean()) {
-            return new SymileLeanGraph(sd, name, r, scale, new SymileNSquaredLean(config.leanChunkElements()));
+            SymileNSquaredLean lean = new SymileNSquaredLean(config.leanChunkElements());
+            return new SurrogateLossGraph(sd, name, r, scale, (reps1, logScale, p) -> lean.compute(reps1, logScale),
+                    "Symile loss");
         }
         return new SymileNSquaredGraph(sd, name, r, scale);
     }
@@ -128,12 +153,16 @@ public final class SymileLoss {
      * {@link LossGraph#feed} fills: column a·(M-1)+k of {@code permutations} ([B, M(M-1)], any numeric type)
      * holds the row permutation of non-anchor k of anchor a, and {@code identity} is a [B, B] identity matrix.
      * For graphs whose extra inputs are fixed, such as a DL4J output layer's labels. Deterministic samplings
-     * ignore both.
+     * ignore both. Always the {@link LossForm#GRAPH} form (a surrogate cannot be fed inside a DL4J layer).
      */
     public LossGraph build(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale,
                            SDVariable permutations, SDVariable identity) {
         Objects.requireNonNull(permutations, "permutations");
         Objects.requireNonNull(identity, "identity");
+        if (config.form() == LossForm.CLOSED_FORM) {
+            throw new IllegalArgumentException("Symile loss: the closed form takes its permutations through feed(),"
+                    + " not as graph inputs; build it with build(sd, name, reps, scale)");
+        }
         if (config.negativeSampling() != NegativeSampling.N) {
             return build(sd, name, reps, scale);
         }

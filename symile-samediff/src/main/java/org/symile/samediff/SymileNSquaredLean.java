@@ -26,10 +26,6 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  */
 public final class SymileNSquaredLean {
 
-    /** Loss value and gradients with respect to each representation and to log(s). */
-    public record Result(double loss, List<INDArray> gradients, double gradLogScale) {
-    }
-
     private final long chunkElements;
 
     /** @param chunkElements upper bound on the elements of one chunk's candidates plus logits */
@@ -46,7 +42,7 @@ public final class SymileNSquaredLean {
      * @param reps     M ≥ 2 arrays [B, d] of one floating-point type
      * @param logScale log(s)
      */
-    public Result compute(List<INDArray> reps, double logScale) {
+    public LossGradients compute(List<INDArray> reps, double logScale) {
         Shapes.checkEager(reps, "Symile loss");
         int m = reps.size();
         long b = reps.get(0).rows();
@@ -153,7 +149,7 @@ public final class SymileNSquaredLean {
             }
             grads.get(k).subi(others.muli(s / b));
         }
-        return new Result(loss, grads, gradS * s);
+        return new LossGradients(loss, grads, gradS * s);
     }
 
     /** Returns chunk temporaries to the allocator now instead of at the next garbage collection. */

@@ -194,7 +194,7 @@ class SymileLossTest {
         assertEquals(expected, actual, 1e-4 * expected);
     }
 
-    private static int[][][] randomPerms(int m, int b, long seed) {
+    static int[][][] randomPerms(int m, int b, long seed) {
         Permutations random = Permutations.random(new SplittableRandom(seed));
         int[][][] perms = new int[m][m - 1][];
         for (int a = 0; a < m; a++) {
@@ -206,7 +206,7 @@ class SymileLossTest {
     }
 
     /** O(N) Symile by the definition (upstream §1.3): negatives q_j = Π_k n_k[p_k[j]], positive on the diagonal. */
-    private static double bruteForceN(List<INDArray> reps, double ls, int[][][] perms) {
+    static double bruteForceN(List<INDArray> reps, double ls, int[][][] perms) {
         int m = reps.size();
         int b = (int) reps.get(0).rows();
         int d = (int) reps.get(0).columns();

@@ -9,7 +9,9 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.symile.app.train.WorkspaceMemory;
+import org.symile.samediff.ClipLoss;
 import org.symile.samediff.LossEvaluator;
+import org.symile.samediff.LossForm;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 import org.symile.samediff.SymileLoss;
@@ -22,11 +24,13 @@ import org.symile.samediff.ZeroShot;
 public final class LossBenchmark {
 
     /** Names of the benchmarks, as they appear in the report and the JSON. */
-    public static final List<String> NAMES = List.of("symile_n", "symile_n_squared", "symile_n_squared_lean", "clip",
+    public static final List<String> NAMES = List.of("symile_n", "symile_n_closed", "symile_n_squared",
+            "symile_n_squared_lean", "clip", "clip_closed",
             "zeroshot", "npy_rows", "datavec_batches", "iterator_shuffled", "resnet50_step", "resnet18_step",
             "mimic_step");
     /** Run when no selection is given. */
-    public static final List<String> DEFAULT = List.of("symile_n", "symile_n_squared", "clip", "zeroshot");
+    public static final List<String> DEFAULT = List.of("symile_n", "symile_n_closed", "symile_n_squared", "clip",
+            "clip_closed", "zeroshot");
 
     /**
      * @param b      batch size B
@@ -115,6 +119,13 @@ public final class LossBenchmark {
                     extra.put("workspace", true);
                     yield inStepWorkspace(e, () -> e.forwardBackward(reps, logScale, p));
                 }
+                case "symile_n_closed" -> {
+                    LossEvaluator e = LossEvaluator.symile(SymileLoss.Config.of(NegativeSampling.N)
+                            .withForm(LossForm.CLOSED_FORM), c.dtype());
+                    Permutations p = Permutations.random(new SplittableRandom(1));
+                    extra.put("vector_api", LossForm.vectorised());
+                    yield () -> e.forwardBackward(reps, logScale, p);
+                }
                 case "symile_n_squared", "symile_n_squared_lean" -> {
                     boolean lean = name.endsWith("lean");
                     LossEvaluator e = LossEvaluator.symile(lean ? SymileLoss.Config.lean()
@@ -126,6 +137,10 @@ public final class LossBenchmark {
                     LossEvaluator e = LossEvaluator.clip(c.dtype());
                     extra.put("workspace", true);
                     yield inStepWorkspace(e, () -> e.forwardBackward(reps, logScale, null));
+                }
+                case "clip_closed" -> {
+                    LossEvaluator e = LossEvaluator.clip(new ClipLoss().withForm(LossForm.CLOSED_FORM), c.dtype());
+                    yield () -> e.forwardBackward(reps, logScale, null);
                 }
                 case "zeroshot" -> {
                     INDArray bankArr = Nd4j.randn(c.dtype(), c.bank(), c.d());

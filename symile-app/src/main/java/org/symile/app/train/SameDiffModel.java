@@ -17,7 +17,9 @@ import org.symile.app.spec.LossSpec;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.samediff.ClipLoss;
 import org.symile.samediff.LogitScale;
+import org.symile.samediff.LossForm;
 import org.symile.samediff.LossGraph;
+import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 import org.symile.samediff.SymileLoss;
 
@@ -41,11 +43,21 @@ public abstract class SameDiffModel implements TrainableModel {
      *
      * @param reps  the representations [B, d], in the experiment's modality order
      * @param width d (the representations are op outputs, whose width SameDiff does not know statically)
+     * @param form  {@link LossForm#CLOSED_FORM} for cheap encoders whose steps the [B, B] logits dominate (it costs
+     *              one extra forward pass of the encoders); applied to CLIP and O(N) Symile, the others keep
+     *              their own forms
      */
-    protected final void finish(List<SDVariable> reps, long width, LogitScale scale, LossSpec spec) {
+    protected final void finish(List<SDVariable> reps, long width, LogitScale scale, LossSpec spec, LossForm form) {
         this.scale = scale;
-        this.loss = spec.lossFn() == LossFn.CLIP ? new ClipLoss().withWidth(width).build(sd, "loss", reps, scale)
-                : new SymileLoss(spec.symileConfig()).withWidth(width).build(sd, "loss", reps, scale);
+        if (spec.lossFn() == LossFn.CLIP) {
+            this.loss = new ClipLoss().withWidth(width).withForm(form).build(sd, "loss", reps, scale);
+        } else {
+            SymileLoss.Config config = spec.symileConfig();
+            if (config.negativeSampling() == NegativeSampling.N) {
+                config = config.withForm(form);
+            }
+            this.loss = new SymileLoss(config).withWidth(width).build(sd, "loss", reps, scale);
+        }
         sd.setLossVariables("loss");
         List<String> vars = new ArrayList<>();
         for (SDVariable v : sd.variables()) {

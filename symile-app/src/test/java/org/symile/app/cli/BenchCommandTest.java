@@ -32,7 +32,8 @@ class BenchCommandTest {
             double p90 = row.get("p90_ms").asDouble();
             assertTrue(p10 > 0 && p10 <= med && med <= p90, row.toString());
         }
-        assertEquals(List.of("symile_n", "symile_n_squared", "clip", "zeroshot", "symile_n_squared_lean"), names);
+        assertEquals(List.of("symile_n", "symile_n_closed", "symile_n_squared", "clip", "clip_closed", "zeroshot",
+                "symile_n_squared_lean"), names);
         assertTrue(r.out().contains("median_ms"), r.out());
     }
 

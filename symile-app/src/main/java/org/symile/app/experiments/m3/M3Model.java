@@ -12,6 +12,7 @@ import org.symile.app.spec.LossSpec;
 import org.symile.app.train.Batch;
 import org.symile.app.train.SameDiffModel;
 import org.symile.samediff.LogitScale;
+import org.symile.samediff.LossForm;
 import org.symile.samediff.nn.LayerNorm;
 import org.symile.samediff.nn.Linear;
 import org.symile.samediff.nn.TextEncoder;
@@ -49,7 +50,7 @@ public final class M3Model extends SameDiffModel {
         SDVariable rt = tn.apply(sd, proj.applyRank3(sd, text.output()).mean(1), 2).rename("r_text");
         LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
                 loss.freezeLogitScale(), f);
-        finish(List.of(ra, ri, rt), a.d(), scale, loss);
+        finish(List.of(ra, ri, rt), a.d(), scale, loss, LossForm.GRAPH);
     }
 
     private SDVariable head(String name, SDVariable features, long h, long d, RandomGenerator init) {

@@ -11,6 +11,7 @@ import org.symile.app.spec.LossSpec;
 import org.symile.app.train.Batch;
 import org.symile.app.train.SameDiffModel;
 import org.symile.samediff.LogitScale;
+import org.symile.samediff.LossForm;
 import org.symile.samediff.nn.L2Normalize;
 import org.symile.samediff.nn.Linear;
 
@@ -36,7 +37,8 @@ public final class BinaryXorModel extends SameDiffModel {
         }
         LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
                 loss.freezeLogitScale(), DataType.FLOAT);
-        finish(reps, d, scale, loss);
+        // one linear layer per modality: the [B, B] logits are the step, so the loss takes its closed form
+        finish(reps, d, scale, loss, LossForm.CLOSED_FORM);
     }
 
     @Override

@@ -11,21 +11,29 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * The memory-lean O(N²) Symile loss inside a graph.
+ * A loss computed eagerly with its exact gradients (closed form, or chunk by chunk) entering a graph as a surrogate.
  *
- * <p>SameDiff keeps every forward activation until the backward pass, so any in-graph chunking would still hold
- * the whole [B^(M-1), d] product. Instead {@link #feed} runs the graph forward to the representations, computes
- * the loss L and its gradients G_m, g with {@link SymileNSquaredLean}, and feeds them to the surrogate
+ * <p>{@link #feed} runs the graph forward to the representations, computes the loss L and its gradients G_m, g
+ * with the eager computation, and feeds them to
  * <pre>
  *   loss = Σ_m sum(r_m ⊙ G_m) + g·log(s) + c,   c = L − Σ_m sum(r_m ⊙ G_m) − g·log(s)
  * </pre>
  * whose value is L and whose gradients with respect to r_m and log(s) are exactly G_m and g, so back-propagation
- * into the encoders is exact. The price is one extra forward pass of the encoders per step.
+ * into whatever produced the representations is exact. The price is one extra forward pass of those producers per
+ * step; the graph itself has no [B, B] or larger array. Used by the memory-lean O(N²) Symile loss (SameDiff would
+ * keep every chunk until the backward pass) and by the closed forms of {@link LossForm#CLOSED_FORM}.
  */
-final class SymileLeanGraph implements LossGraph {
+final class SurrogateLossGraph implements LossGraph {
+    /** The eager computation: representations [B, d] and log(s) to the loss and its gradients. */
+    @FunctionalInterface
+    interface EagerLoss {
+        LossGradients compute(List<INDArray> reps, double logScale, Permutations permutations);
+    }
+
     private final List<SDVariable> reps;
     private final LogitScale scale;
-    private final SymileNSquaredLean lean;
+    private final EagerLoss eager;
+    private final String what;
     private final String[] gradNames;
     private final String scaleGradName;
     private final String offsetName;
@@ -33,10 +41,13 @@ final class SymileLeanGraph implements LossGraph {
     private final SDVariable loss;
     private final DataType dtype;
 
-    SymileLeanGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale, SymileNSquaredLean lean) {
+    /** @param what the loss's name in messages ("Symile loss", "CLIP loss") */
+    SurrogateLossGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale, EagerLoss eager,
+                       String what) {
         this.reps = reps;
         this.scale = scale;
-        this.lean = lean;
+        this.eager = eager;
+        this.what = what;
         this.dtype = reps.get(0).dataType();
         int m = reps.size();
         this.gradNames = new String[m];
@@ -82,18 +93,25 @@ final class SymileLeanGraph implements LossGraph {
             r.add(values.get(v.name()));
         }
         if (r.get(0).rows() != batchSize) {
-            throw new IllegalArgumentException("Symile loss: batch size given as " + batchSize
+            throw new IllegalArgumentException(what + ": batch size given as " + batchSize
                     + " but the representations have " + r.get(0).rows() + " rows");
         }
         double logScale = values.get(scale.logScale().name()).getDouble(0);
-        SymileNSquaredLean.Result res = lean.compute(r, logScale);
+        LossGradients res = eager.compute(r, logScale, permutations);
         double surrogate = res.gradLogScale() * logScale;
         for (int k = 0; k < r.size(); k++) {
             INDArray g = res.gradients().get(k);
-            surrogate += r.get(k).castTo(DataType.DOUBLE).mul(g.castTo(DataType.DOUBLE)).sumNumber().doubleValue();
+            surrogate += dot(r.get(k), g);
             feed.put(gradNames[k], g);
         }
         feed.put(scaleGradName, Nd4j.scalar(dtype, res.gradLogScale()));
         feed.put(offsetName, Nd4j.scalar(dtype, res.loss() - surrogate));
+    }
+
+    /** Σ a ⊙ b: one BLAS dot over the contiguous arrays (no temporaries). */
+    private static double dot(INDArray a, INDArray b) {
+        INDArray x = a.ordering() == 'c' && a.elementWiseStride() == 1 ? a : a.dup('c');
+        INDArray y = b.ordering() == 'c' && b.elementWiseStride() == 1 ? b : b.dup('c');
+        return Nd4j.getBlasWrapper().dot(x.reshape(x.length()), y.reshape(y.length()));
     }
 }
