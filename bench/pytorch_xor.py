@@ -5,6 +5,7 @@ logit_scale_init -0.3, O(N) negatives, best-val-loss checkpoint per p_hat, test 
 
     OMP_NUM_THREADS=1 /usr/bin/python3 bench/pytorch_xor.py [SEED]          # all p_hat 0.0..1.0
     PS=0.1,0.2,0.3 OMP_NUM_THREADS=1 /usr/bin/python3 bench/pytorch_xor.py 3  # a subset
+    LOSS=clip PS=0.5 OMP_NUM_THREADS=1 /usr/bin/python3 bench/pytorch_xor.py   # pairwise CLIP (upstream's sum)
 Prints test accuracy, Bayes-optimal accuracy and gap per p_hat, and the total wall time. Not part of the tests.
 """
 import sys, time, itertools, copy, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
@@ -20,6 +21,13 @@ def symile(ra, rb, rc, s):
         lg = lg.clone(); idx = torch.arange(n); lg[idx, idx] = (x * y * z).sum(1)
         return F.cross_entropy(s * lg, idx)
     return (anchor(ra, rb, rc) + anchor(rb, ra, rc) + anchor(rc, ra, rb)) / 3
+def clip(ra, rb, rc, s):
+    def infonce(u, v):
+        lg = s * u @ v.T; t = torch.arange(u.shape[0])
+        return (F.cross_entropy(lg, t) + F.cross_entropy(lg.T, t)) / 2
+    return infonce(ra, rb) + infonce(rb, rc) + infonce(ra, rc)
+import os
+LOSS = clip if os.environ.get("LOSS", "symile") == "clip" else symile
 class M(nn.Module):
     def __init__(s):
         super().__init__(); s.fa, s.fb, s.fc = nn.Linear(DV, D), nn.Linear(DV, D), nn.Linear(DV, D); s.ls = nn.Parameter(torch.tensor(-0.3))
@@ -34,14 +42,14 @@ for p in PS:
     for ep in range(EPOCHS):
         perm = torch.randperm(10000)
         for s0 in range(0, 10000, B):
-            idx = perm[s0:s0 + B]; loss = symile(*m(*(x[idx] for x in tr)))
+            idx = perm[s0:s0 + B]; loss = LOSS(*m(*(x[idx] for x in tr)))
             opt.zero_grad(); loss.backward(); opt.step()
-        with torch.no_grad(): vl = symile(*m(*va)).item()
+        with torch.no_grad(): vl = LOSS(*m(*va)).item()
         if vl < best: best, best_state = vl, copy.deepcopy(m.state_dict())
     m.load_state_dict(best_state)
     with torch.no_grad():
         ra, _, rc, s = m(te[0], te[1], te[2]); rb = F.normalize(m.fb(cands))
-        pred = ((ra * rc) @ rb.T).argmax(1); lbl = (te[1] * torch.tensor([2. ** (DV - 1 - j) for j in range(DV)])).sum(1).long()
+        pred = (((ra * rc) @ rb.T) if LOSS is symile else ((ra + rc) @ rb.T)).argmax(1); lbl = (te[1] * torch.tensor([2. ** (DV - 1 - j) for j in range(DV)])).sum(1).long()
         acc = (pred == lbl).float().mean().item()
     bayes = 2 ** -DV + p * (1 - 2 ** -DV); gaps.append(bayes - acc)
     print(f"p_hat {p:.1f} acc {acc:.4f} bayes {bayes:.4f} gap {bayes-acc:+.4f} t {time.time()-t0:.0f}s", flush=True)

@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  * At wide widths the four gradient GEMMs become two, with K = G + Hᵀ: ∂u += s·K v, ∂v += s·Kᵀ u.
  */
-final class ClipClosedForm {
+final class ClipClosedForm implements SurrogateLossGraph.EagerLoss {
     /** From this width on, Lᵀ is a transposed copy of L and the gradient GEMMs take G + Hᵀ. */
     static final long WIDE = 64;
     /** [B, B]: G, H. [B, d]: the M gradients. */
@@ -29,7 +29,18 @@ final class ClipClosedForm {
      * @param reps M ≥ 2 arrays [B, d] of one floating-point type (FLOAT or DOUBLE)
      * @return the loss and its gradients; the gradient arrays are reused, so valid until the next call
      */
-    LossGradients compute(List<INDArray> reps, double logScale) {
+    @Override
+    public LossGradients compute(List<INDArray> reps, double logScale, Permutations unused) {
+        return run(reps, logScale, true);
+    }
+
+    /** The loss alone, without the gradient products. */
+    @Override
+    public double value(List<INDArray> reps, double logScale, Permutations unused) {
+        return run(reps, logScale, false).loss();
+    }
+
+    private LossGradients run(List<INDArray> reps, double logScale, boolean gradients) {
         Shapes.checkEager(reps, "CLIP loss");
         int m = reps.size();
         int b = (int) reps.get(0).rows();
@@ -70,6 +81,9 @@ final class ClipClosedForm {
                 SoftmaxRows.Sums cols = SoftmaxRows.crossEntropy(h, null, coef, null);
                 loss += coef * (rows.loss() + cols.loss());
                 gradLog += rows.gradDotLogits() + cols.gradDotLogits();
+                if (!gradients) {
+                    continue;
+                }
                 if (wide) {
                     // K = G + Hᵀ is the gradient with respect to L: two GEMMs instead of four
                     g.addi(h.transpose());

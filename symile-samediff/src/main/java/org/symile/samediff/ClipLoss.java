@@ -68,9 +68,7 @@ public final class ClipLoss {
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "CLIP loss");
         if (form == LossForm.CLOSED_FORM) {
-            ClipClosedForm closed = new ClipClosedForm();
-            return new SurrogateLossGraph(sd, name, List.copyOf(reps), scale,
-                    (r, logScale, p) -> closed.compute(r, logScale), "CLIP loss");
+            return new SurrogateLossGraph(sd, name, List.copyOf(reps), scale, new ClipClosedForm(), "CLIP loss");
         }
         SDVariable s = scale.scale();
         long d = GraphMath.width(reps, width, "CLIP loss");

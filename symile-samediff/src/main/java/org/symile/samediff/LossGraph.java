@@ -32,4 +32,23 @@ public interface LossGraph {
      * @throws IllegalArgumentException if {@code batchSize} is below 2 or a permutation is malformed
      */
     void feed(SameDiff sd, Map<String, INDArray> feed, int batchSize, Permutations permutations);
+
+    /**
+     * The loss value for one batch when no gradients are wanted (validation, evaluation). The default feeds this
+     * loss's placeholders and executes the graph to the loss; losses computed eagerly (closed form, memory-lean)
+     * return their value directly, without the gradient products or a second pass through the graph.
+     *
+     * @param feed the caller's placeholder values for this batch; not modified
+     */
+    default double value(SameDiff sd, Map<String, INDArray> feed, int batchSize, Permutations permutations) {
+        Map<String, INDArray> all = new java.util.HashMap<>(feed);
+        feed(sd, all, batchSize, permutations);
+        String name = loss().name();
+        INDArray out = sd.output(all, name).get(name);
+        double v = out.getDouble(0);
+        if (out.closeable()) {
+            out.close();
+        }
+        return v;
+    }
 }

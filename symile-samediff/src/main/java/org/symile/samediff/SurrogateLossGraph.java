@@ -25,9 +25,13 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 final class SurrogateLossGraph implements LossGraph {
     /** The eager computation: representations [B, d] and log(s) to the loss and its gradients. */
-    @FunctionalInterface
     interface EagerLoss {
         LossGradients compute(List<INDArray> reps, double logScale, Permutations permutations);
+
+        /** The value alone; permutations are drawn as {@link #compute} draws them. */
+        default double value(List<INDArray> reps, double logScale, Permutations permutations) {
+            return compute(reps, logScale, permutations).loss();
+        }
     }
 
     private final List<SDVariable> reps;
@@ -81,22 +85,16 @@ final class SurrogateLossGraph implements LossGraph {
     }
 
     @Override
+    public double value(SameDiff sd, Map<String, INDArray> feed, int batchSize, Permutations permutations) {
+        Map<String, INDArray> values = forward(sd, feed, batchSize);
+        return eager.value(representations(values), logScale(values), permutations);
+    }
+
+    @Override
     public void feed(SameDiff sd, Map<String, INDArray> feed, int batchSize, Permutations permutations) {
-        List<String> names = new ArrayList<>();
-        for (SDVariable r : reps) {
-            names.add(r.name());
-        }
-        names.add(scale.logScale().name());
-        Map<String, INDArray> values = sd.output(feed, names.toArray(new String[0]));
-        List<INDArray> r = new ArrayList<>();
-        for (SDVariable v : reps) {
-            r.add(values.get(v.name()));
-        }
-        if (r.get(0).rows() != batchSize) {
-            throw new IllegalArgumentException(what + ": batch size given as " + batchSize
-                    + " but the representations have " + r.get(0).rows() + " rows");
-        }
-        double logScale = values.get(scale.logScale().name()).getDouble(0);
+        Map<String, INDArray> values = forward(sd, feed, batchSize);
+        List<INDArray> r = representations(values);
+        double logScale = logScale(values);
         LossGradients res = eager.compute(r, logScale, permutations);
         double surrogate = res.gradLogScale() * logScale;
         for (int k = 0; k < r.size(); k++) {
@@ -106,6 +104,34 @@ final class SurrogateLossGraph implements LossGraph {
         }
         feed.put(scaleGradName, Nd4j.scalar(dtype, res.gradLogScale()));
         feed.put(offsetName, Nd4j.scalar(dtype, res.loss() - surrogate));
+    }
+
+    /** The representations and log(s), from the graph's forward pass up to them. */
+    private Map<String, INDArray> forward(SameDiff sd, Map<String, INDArray> feed, int batchSize) {
+        List<String> names = new ArrayList<>();
+        for (SDVariable r : reps) {
+            names.add(r.name());
+        }
+        names.add(scale.logScale().name());
+        Map<String, INDArray> values = sd.output(feed, names.toArray(new String[0]));
+        long rows = values.get(reps.get(0).name()).rows();
+        if (rows != batchSize) {
+            throw new IllegalArgumentException(what + ": batch size given as " + batchSize
+                    + " but the representations have " + rows + " rows");
+        }
+        return values;
+    }
+
+    private List<INDArray> representations(Map<String, INDArray> values) {
+        List<INDArray> r = new ArrayList<>();
+        for (SDVariable v : reps) {
+            r.add(values.get(v.name()));
+        }
+        return r;
+    }
+
+    private double logScale(Map<String, INDArray> values) {
+        return values.get(scale.logScale().name()).getDouble(0);
     }
 
     /** Σ a ⊙ b: one BLAS dot over the contiguous arrays (no temporaries). */

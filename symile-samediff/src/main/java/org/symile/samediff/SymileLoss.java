@@ -134,8 +134,7 @@ public final class SymileLoss {
         GraphMath.checkReps(reps, "Symile loss");
         List<SDVariable> r = List.copyOf(reps);
         if (config.form() == LossForm.CLOSED_FORM) {
-            SymileNClosedForm closed = new SymileNClosedForm();
-            return new SurrogateLossGraph(sd, name, r, scale, closed::compute, "Symile loss");
+            return new SurrogateLossGraph(sd, name, r, scale, new SymileNClosedForm(), "Symile loss");
         }
         if (config.negativeSampling() == NegativeSampling.N) {
             return new SymileNGraph(sd, name, r, scale, null, null, width);

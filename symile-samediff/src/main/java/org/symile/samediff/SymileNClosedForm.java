@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * and after all anchors, with W = Σ_anchors w: ∂r_m += s·W ⊙ Π_{l≠m} r_l (rows scaled). Row gathers by a
  * permutation are exact, so their adjoint is the gather by the inverse permutation.
  */
-final class SymileNClosedForm {
+final class SymileNClosedForm implements SurrogateLossGraph.EagerLoss {
     /** [B, B]: z. [B, d]: dq, q, tmp, back, then M-1 shuffled non-anchors, then M gradients. */
     private ClosedFormScratch scratch;
     private int scratchM = -1;
@@ -33,7 +33,18 @@ final class SymileNClosedForm {
      * @param permutations drawn in {@link Permutations}' order: anchor-major, then non-anchor k
      * @return the loss and its gradients; the gradient arrays are reused, so valid until the next call
      */
-    LossGradients compute(List<INDArray> reps, double logScale, Permutations permutations) {
+    @Override
+    public LossGradients compute(List<INDArray> reps, double logScale, Permutations permutations) {
+        return run(reps, logScale, permutations, true);
+    }
+
+    /** The loss alone: the same permutations are drawn, the gradient products are skipped. */
+    @Override
+    public double value(List<INDArray> reps, double logScale, Permutations permutations) {
+        return run(reps, logScale, permutations, false).loss();
+    }
+
+    private LossGradients run(List<INDArray> reps, double logScale, Permutations permutations, boolean gradients) {
         Shapes.checkEager(reps, "Symile loss");
         int m = reps.size();
         int b = (int) reps.get(0).rows();
@@ -105,6 +116,9 @@ final class SymileNClosedForm {
             SoftmaxRows.Sums sums = SoftmaxRows.crossEntropy(z, sPos, coef, w);
             loss += coef * sums.loss();
             gradLog += sums.gradDotLogits();
+            if (!gradients) {
+                continue;
+            }
             for (int i = 0; i < b; i++) {
                 wTotal[i] += w[i];
             }
@@ -120,6 +134,9 @@ final class SymileNClosedForm {
                 Nd4j.pullRows(tmp, back, 1, inverses[k]);
                 grads.get(nonIdx[k]).addi(back);
             }
+        }
+        if (!gradients) {
+            return new LossGradients(loss, List.of(), Double.NaN);
         }
         INDArray wCol = Nd4j.createFromArray(wTotal).castTo(dt).reshape(b, 1).muli(s);
         for (int k = 0; k < m; k++) {

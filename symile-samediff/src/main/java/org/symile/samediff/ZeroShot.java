@@ -2,6 +2,7 @@ package org.symile.samediff;
 
 import java.util.List;
 import java.util.Objects;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -83,13 +84,16 @@ public final class ZeroShot {
         for (long c0 = 0; c0 < nc; c0 += chunk) {
             long c1 = Math.min(nc, c0 + chunk);
             INDArray part = candidates.get(NDArrayIndex.interval(c0, c1), NDArrayIndex.all());
-            double[][] sc = q.score(part, scale).toDoubleMatrix();
+            // one bulk copy: toDoubleMatrix() copies row by row, which cost more than the scoring at binary_xor's size
+            double[] sc = q.score(part, scale).castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            int width = (int) (c1 - c0);
             for (int i = 0; i < nq; i++) {
-                double[] row = sc[i];
-                for (int j = 0; j < row.length; j++) {
+                int at = i * width;
+                for (int j = 0; j < width; j++) {
+                    double v = sc[at + j];
                     // strictly greater keeps the first maximum; NaN never wins
-                    if (row[j] > bestScore[i] || (best[i] < 0 && !Double.isNaN(row[j]))) {
-                        bestScore[i] = row[j];
+                    if (v > bestScore[i] || (best[i] < 0 && !Double.isNaN(v))) {
+                        bestScore[i] = v;
                         best[i] = c0 + j;
                     }
                 }

@@ -107,6 +107,31 @@ class ClosedFormTest {
         }
     }
 
+    /** {@link LossGraph#value} (no gradient products) equals the surrogate's executed value, for every eager loss. */
+    @Test
+    void valueAloneEqualsTheExecutedLoss() {
+        Nd4j.getRandom().setSeed(3);
+        int b = 6;
+        int[][][] perms = SymileLossTest.randomPerms(3, b, 4);
+        List<LossEvaluator.Builder> builders = List.of(new SymileLoss(SYMILE_N)::build, CLIP::build,
+                new SymileLoss(SymileLoss.Config.lean())::build, new SymileLoss(NegativeSampling.N)::build);
+        for (LossEvaluator.Builder builder : builders) {
+            for (DataType dt : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                SameDiff sd = SameDiff.create();
+                List<SDVariable> reps = new ArrayList<>();
+                for (int k = 0; k < 3; k++) {
+                    reps.add(sd.var("r" + k, Nd4j.randn(dt, b, 5)));
+                }
+                LossGraph g = builder.build(sd, "loss", reps, LogitScale.create(sd, "ls", 0.8, false, dt));
+                Map<String, INDArray> feed = new HashMap<>();
+                g.feed(sd, feed, b, Permutations.fixed(perms));
+                double executed = sd.output(feed, "loss").get("loss").getDouble(0);
+                double alone = g.value(sd, Map.of(), b, Permutations.fixed(perms));
+                assertEquals(executed, alone, (dt == DataType.DOUBLE ? 1e-12 : 1e-5) * Math.abs(executed));
+            }
+        }
+    }
+
     /** Logits far beyond exp()'s float range stay finite and match DOUBLE. */
     @Test
     void hugeLogitsInFloat() {

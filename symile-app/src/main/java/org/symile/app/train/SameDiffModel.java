@@ -156,13 +156,8 @@ public abstract class SameDiffModel implements TrainableModel {
         if (ws) {
             workspace.attach(sd);
         }
-        Map<String, INDArray> feed = new HashMap<>(placeholders(batch, false));
-        loss.feed(sd, feed, batch.rows(), negatives);
-        String name = loss.loss().name();
-        Map<String, INDArray> out = inStepMemory(ws, () -> sd.output(feed, name));
-        double value = out.get(name).getDouble(0);
-        close(out.values());
-        return value;
+        Map<String, INDArray> feed = placeholders(batch, false);
+        return inStepMemory(ws, () -> loss.value(sd, feed, batch.rows(), negatives));
     }
 
     @Override

@@ -65,11 +65,11 @@ public final class BinaryXor {
     public static long[] indices(INDArray bits) {
         long[] out = new long[(int) bits.rows()];
         int dv = (int) bits.columns();
-        float[][] v = bits.toFloatMatrix();
+        float[] v = bits.castTo(DataType.FLOAT).dup('c').data().asFloat();
         for (int r = 0; r < out.length; r++) {
             long k = 0;
             for (int j = 0; j < dv; j++) {
-                k = (k << 1) | (v[r][j] > 0.5f ? 1 : 0);
+                k = (k << 1) | (v[r * dv + j] > 0.5f ? 1 : 0);
             }
             out[r] = k;
         }
