@@ -6,10 +6,16 @@ logit_scale_init -0.3, O(N) negatives, best-val-loss checkpoint per p_hat, test 
     OMP_NUM_THREADS=1 /usr/bin/python3 bench/pytorch_xor.py [SEED]          # all p_hat 0.0..1.0
     PS=0.1,0.2,0.3 OMP_NUM_THREADS=1 /usr/bin/python3 bench/pytorch_xor.py 3  # a subset
     LOSS=clip PS=0.5 OMP_NUM_THREADS=1 /usr/bin/python3 bench/pytorch_xor.py   # pairwise CLIP (upstream's sum)
+    OMP_NUM_THREADS=1 /usr/bin/python3 bench/pytorch_xor.py --step [--warmup 30 --iters 100]  # one training step
+With --step it times the training step alone (forward, backward, AdamW; B 1000 at p_hat 0.5, cycling over the ten
+batches of one epoch) as `symile bench --only xor_step` (LOSS=clip: xor_step_clip) does, and prints median/p10/p90.
 Prints test accuracy, Bayes-optimal accuracy and gap per p_hat, and the total wall time. Not part of the tests.
 """
 import sys, time, itertools, copy, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
-torch.set_num_threads(1); torch.manual_seed(int(sys.argv[1]) if len(sys.argv) > 1 else 0)
+STEP = "--step" in sys.argv
+def flag(name, default):
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+torch.set_num_threads(1); torch.manual_seed(int(sys.argv[1]) if len(sys.argv) > 1 and not STEP else 0)
 DV, D, B, EPOCHS = 5, 16, 1000, 100
 def data(n, p):
     a = torch.bernoulli(torch.full((n, DV), 0.5)); b = torch.bernoulli(torch.full((n, DV), 0.5))
@@ -33,8 +39,20 @@ class M(nn.Module):
         super().__init__(); s.fa, s.fb, s.fc = nn.Linear(DV, D), nn.Linear(DV, D), nn.Linear(DV, D); s.ls = nn.Parameter(torch.tensor(-0.3))
     def forward(s, a, b, c): return F.normalize(s.fa(a)), F.normalize(s.fb(b)), F.normalize(s.fc(c)), s.ls.exp()
 cands = torch.tensor(list(itertools.product([0., 1.], repeat=DV)))
+if STEP:
+    tr = data(10000, 0.5); m = M(); opt = torch.optim.AdamW(m.parameters(), lr=0.1, weight_decay=0.01)
+    def step(k):
+        idx = slice((k % 10) * B, (k % 10 + 1) * B); loss = LOSS(*m(*(x[idx] for x in tr)))
+        opt.zero_grad(); loss.backward(); opt.step()
+    warmup, iters = flag("--warmup", 30), flag("--iters", 100)
+    for k in range(warmup): step(k)
+    ts = []
+    for k in range(iters):
+        t1 = time.perf_counter(); step(k); ts.append((time.perf_counter() - t1) * 1e3)
+    q = np.quantile(np.array(ts), [0.5, 0.1, 0.9])
+    print(f"xor_step{'_clip' if LOSS is clip else ''}  median {q[0]:8.2f} ms  p10 {q[1]:8.2f}  p90 {q[2]:8.2f}")
+    sys.exit(0)
 t0 = time.time(); gaps = []
-import os
 PS = [float(v) for v in os.environ.get("PS", ",".join(str(k/10) for k in range(11))).split(",")]
 for p in PS:
     tr, va, te = data(10000, p), data(1000, p), data(5000, p)

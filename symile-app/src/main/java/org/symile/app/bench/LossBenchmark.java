@@ -27,7 +27,7 @@ public final class LossBenchmark {
     public static final List<String> NAMES = List.of("symile_n", "symile_n_closed", "symile_n_squared",
             "symile_n_squared_lean", "clip", "clip_closed",
             "zeroshot", "npy_rows", "datavec_batches", "iterator_shuffled", "resnet50_step", "resnet18_step",
-            "mimic_step");
+            "mimic_step", "m3_step", "xor_step", "xor_step_clip");
     /** Run when no selection is given. */
     public static final List<String> DEFAULT = List.of("symile_n", "symile_n_closed", "symile_n_squared", "clip",
             "clip_closed", "zeroshot");

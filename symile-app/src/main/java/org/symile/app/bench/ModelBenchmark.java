@@ -18,15 +18,22 @@ import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.symile.app.experiments.m3.M3Architecture;
+import org.symile.app.experiments.m3.M3Model;
 import org.symile.app.experiments.mimic.MimicArchitecture;
+import org.symile.app.experiments.xor.BinaryXorModel;
 import org.symile.app.experiments.mimic.MimicModel;
 import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.train.Batch;
+import org.symile.app.train.RngStream;
+import org.symile.data.synthetic.BinaryXor;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 import org.symile.samediff.dl4j.TorchvisionResNet;
+import org.symile.samediff.nn.TextEncoder;
 
 /**
  * Times whole training steps of the networks, float32, on random inputs, and reports the process's peak resident
@@ -35,12 +42,26 @@ import org.symile.samediff.dl4j.TorchvisionResNet;
  *   <li>{@code resnet50_step}, {@code resnet18_step}: torchvision's network on [B, 3, S, S] with a 1000-wide linear
  *       output, mean squared error, one SGD step; the same as {@code bench/pytorch_resnet.py};</li>
  *   <li>{@code mimic_step}: the Symile-MIMIC model (ResNet-50 on [B, 3, S, S], ResNet-18 on [B, 1, T, 12], labs
- *       MLP, width d, AdamW) as {@code train} runs it, with samples/s; the same as {@code bench/pytorch_mimic.py}.</li>
+ *       MLP, width d, AdamW) as {@code train} runs it, with samples/s; the same as {@code bench/pytorch_mimic.py};</li>
+ *   <li>{@code m3_step}: the Symile-M3 model at upstream's encoder widths and {@code --d} (see {@link #m3}); the
+ *       same as {@code bench/pytorch_m3.py};</li>
+ *   <li>{@code xor_step}, {@code xor_step_clip}: binary_xor's training step (Symile or CLIP) at its default sizes,
+ *       whatever {@code --B} and {@code --d} say; the same as {@code bench/pytorch_xor.py --step}.</li>
  * </ul>
  */
 final class ModelBenchmark {
     /** Benchmarks of whole models. */
-    static final List<String> NAMES = List.of("resnet50_step", "resnet18_step", "mimic_step");
+    static final List<String> NAMES = List.of("resnet50_step", "resnet18_step", "mimic_step", "m3_step", "xor_step",
+            "xor_step_clip");
+    /** m3_step's text encoder: XLM-R large's first layer over a compacted vocabulary, sequences of 32 tokens. */
+    static final TextEncoder.Config M3_TEXT = new TextEncoder.Config(10_000, 1024, 16, 4096, 514, 1, 1e-5, 1, true);
+    static final int M3_SEQ = 32;
+    static final int M3_AUDIO = 1280;
+    static final int M3_IMAGE = 1024;
+    /** binary_xor's default sizes (upstream §13), which the xor_step benchmarks always use. */
+    static final int XOR_DV = 5;
+    static final int XOR_D = 16;
+    static final int XOR_B = 1000;
 
     /**
      * @param imageSize        S: side of the (square) image input; 0 for each benchmark's default
@@ -73,12 +94,27 @@ final class ModelBenchmark {
                 extra.put("negative_sampling", s.negativeSampling().flag());
                 yield mimic(c, s);
             }
+            case "m3_step" -> {
+                extra.clear();
+                extra.put("text_hidden", M3_TEXT.hidden());
+                extra.put("seq_len", M3_SEQ);
+                yield m3(c);
+            }
+            case "xor_step", "xor_step_clip" -> {
+                extra.clear();
+                extra.put("d_v", XOR_DV);
+                yield xor(name.endsWith("clip") ? LossFn.CLIP : LossFn.SYMILE);
+            }
             default -> throw new IllegalArgumentException("--only: unknown benchmark '" + name + "'");
         };
+        boolean xor = name.startsWith("xor");
+        int b = xor ? XOR_B : c.b();
         Timing.Stats stats = Timing.measure(body, c.warmup(), c.iters(), c.timeLimitSeconds());
-        extra.put("samples_per_s", c.b() / (stats.medianMs() / 1000));
+        extra.put("samples_per_s", b / (stats.medianMs() / 1000));
         extra.put("peak_rss_mb", peakRssMb());
-        return new BenchResult(name, c.b(), name.equals("mimic_step") ? c.d() : 0, 0, stats, extra);
+        boolean withD = name.equals("mimic_step") || name.equals("m3_step");
+        return new BenchResult(name, b, xor ? XOR_D : withD ? c.d() : 0, xor || name.equals("m3_step") ? 3 : 0, stats,
+                extra);
     }
 
     private static Runnable resnet(TorchvisionResNet.Depth depth, int b, Sizes s) {
@@ -107,6 +143,65 @@ final class ModelBenchmark {
                 Nd4j.rand(DataType.FLOAT, b, 100)), b);
         Permutations perms = Permutations.random(new SplittableRandom(1));
         return () -> model.trainStep(batch, perms);
+    }
+
+    /**
+     * The Symile-M3 training step at upstream's encoder widths (spec §5.5): audio features 1280 and image features
+     * 1024 through Linear + LayerNorm, token ids [B, 32] through XLM-R large's embeddings and first layer (hidden
+     * 1024, 16 heads, intermediate 4096) over a 10,000-token compacted vocabulary, Linear to d at every position,
+     * the mean, LayerNorm; Symile O(N), AdamW lr 1e-4 (upstream's M3 settings). The same as
+     * {@code bench/pytorch_m3.py}.
+     */
+    private static Runnable m3(LossBenchmark.Config c) {
+        long[] raw = new long[M3_TEXT.vocab()];
+        for (int i = 0; i < raw.length; i++) {
+            raw[i] = i;
+        }
+        M3Architecture a = new M3Architecture(M3_AUDIO, M3_IMAGE, c.d(), false, raw, M3_TEXT, null);
+        M3Model model = new M3Model(a, new LossSpec(LossFn.SYMILE, NegativeSampling.N, false, -6, false),
+                new RngStream(0));
+        model.useOptimizer(OptimizerSpec.of(1e-4, 0.0));
+        int b = c.b();
+        SplittableRandom rng = new SplittableRandom(2);
+        int[][] ids = new int[b][M3_SEQ];
+        float[][] mask = new float[b][M3_SEQ];
+        for (int r = 0; r < b; r++) {
+            // a real-token prefix of 8..32 tokens between <s> (0) and </s> (2), padding (1) after it, as XLM-R pads
+            int len = 8 + rng.nextInt(M3_SEQ - 7);
+            for (int t = 0; t < M3_SEQ; t++) {
+                ids[r][t] = t == 0 ? 0 : t == len - 1 ? 2 : t < len ? 3 + rng.nextInt(M3_TEXT.vocab() - 3) : 1;
+                mask[r][t] = t < len ? 1f : 0f;
+            }
+        }
+        Batch batch = new Batch(Map.of("audio", Nd4j.randn(DataType.FLOAT, b, M3_AUDIO),
+                "image", Nd4j.randn(DataType.FLOAT, b, M3_IMAGE), "ids", Nd4j.createFromArray(ids),
+                "pos", Nd4j.createFromArray(TextEncoder.positionIds(ids, M3_TEXT)), "mask", Nd4j.createFromArray(mask)),
+                b);
+        Permutations perms = Permutations.random(new SplittableRandom(1));
+        return () -> model.trainStep(batch, perms);
+    }
+
+    /**
+     * binary_xor's production training step at its default sizes (d_v 5, d 16, B 1000, O(N) negatives, AdamW lr 0.1,
+     * weight decay 0.01), cycling over the ten batches of a 10,000-row training split drawn at p̂ 0.5.
+     */
+    private static Runnable xor(LossFn fn) {
+        BinaryXorModel model = new BinaryXorModel(XOR_DV, XOR_D, new LossSpec(fn, NegativeSampling.N, false, -0.3,
+                false), new RngStream(0));
+        model.useOptimizer(OptimizerSpec.of(0.1, 0.01));
+        Map<String, INDArray> data = BinaryXor.generate(10 * XOR_B, XOR_DV, 0.5, new SplittableRandom(0));
+        Batch[] batches = new Batch[10];
+        for (int k = 0; k < batches.length; k++) {
+            Map<String, INDArray> in = new LinkedHashMap<>();
+            for (String m : List.of("a", "b", "c")) {
+                in.put(m, data.get(m).get(NDArrayIndex.interval((long) k * XOR_B, (long) (k + 1) * XOR_B),
+                        NDArrayIndex.all()).dup());
+            }
+            batches[k] = new Batch(in, XOR_B);
+        }
+        Permutations perms = Permutations.random(new SplittableRandom(1));
+        int[] next = {0};
+        return () -> model.trainStep(batches[next[0]++ % batches.length], perms);
     }
 
     /** The process's peak resident set size (VmHWM) in MiB, or -1 where /proc is not available. */
