@@ -55,7 +55,7 @@ final class ClipClosedForm implements SurrogateLossGraph.EagerLoss {
         List<INDArray> grads = new ArrayList<>(m);
         for (int k = 0; k < m; k++) {
             INDArray rep = reps.get(k);
-            r.add(rep.ordering() == 'c' && rep.elementWiseStride() == 1 ? rep : rep.dup('c'));
+            r.add(Shapes.contiguous(rep));
             grads.add(scratch.matrix(k).assign(0));
         }
         double s = Math.exp(logScale);

@@ -1,6 +1,7 @@
 package org.symile.samediff;
 
 import java.util.List;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * A loss value with its exact gradients, from an eager (closed-form or chunked) loss computation.
@@ -9,7 +10,7 @@ import java.util.List;
  * @param gradients    ∂loss/∂r_m for each representation, [B, d] each, in the order the representations were given
  * @param gradLogScale ∂loss/∂log(s)
  */
-public record LossGradients(double loss, List<org.nd4j.linalg.api.ndarray.INDArray> gradients, double gradLogScale) {
+public record LossGradients(double loss, List<INDArray> gradients, double gradLogScale) {
     public LossGradients {
         gradients = List.copyOf(gradients);
     }

@@ -52,6 +52,15 @@ public interface Permutations {
         };
     }
 
+    /** The inverse of a permutation: inv[p[j]] = j, so gathering rows by {@code inv} undoes gathering by {@code p}. */
+    static int[] inverse(int[] p) {
+        int[] inv = new int[p.length];
+        for (int j = 0; j < p.length; j++) {
+            inv[p[j]] = j;
+        }
+        return inv;
+    }
+
     /** Throws unless {@code p} is a permutation of {0..n-1}; {@code what} names it in the message. */
     static void check(int[] p, int n, String what) {
         if (p == null || p.length != n) {

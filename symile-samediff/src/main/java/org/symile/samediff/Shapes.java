@@ -48,4 +48,9 @@ final class Shapes {
             throw new IllegalArgumentException(what + ": expected a floating-point array, got " + a.dataType());
         }
     }
+
+    /** {@code a} itself when its elements are contiguous in C order, else a C-order copy (for BLAS and buffers). */
+    static INDArray contiguous(INDArray a) {
+        return a.ordering() == 'c' && a.elementWiseStride() == 1 ? a : a.dup('c');
+    }
 }

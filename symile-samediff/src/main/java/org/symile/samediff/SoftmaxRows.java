@@ -16,10 +16,10 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *   G_i = coef · (softmax(z_i) − e_i),    loss_i = logΣ_j exp(z_ij) − z_ii,    Σ_j G_ij z_ij
  * </pre>
- * computed with the row maximum subtracted. float32 rows run on the JDK's Vector API (its {@code EXP} is
- * vectorised; libnd4j's {@code exp} is scalar and cost ~3.4 ns per element, a third of a binary_xor loss step)
- * when the JVM was started with {@code --add-modules jdk.incubator.vector}; otherwise, and for float64, a scalar
- * loop in double precision does the same work.
+ * computed with the row maximum subtracted. float32 rows run on the JDK's Vector API ({@link VectorSoftmaxRow}:
+ * a vectorised, bit-reproducible exp; libnd4j's {@code exp} is scalar and cost ~3.4 ns per element, a third of a
+ * binary_xor loss step) when the JVM was started with {@code --add-modules jdk.incubator.vector}; otherwise, and
+ * for float64, a scalar loop in double precision does the same work.
  */
 final class SoftmaxRows {
     private static final Logger LOG = LoggerFactory.getLogger(SoftmaxRows.class);

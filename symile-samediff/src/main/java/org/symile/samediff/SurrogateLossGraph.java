@@ -136,8 +136,8 @@ final class SurrogateLossGraph implements LossGraph {
 
     /** Σ a ⊙ b: one BLAS dot over the contiguous arrays (no temporaries). */
     private static double dot(INDArray a, INDArray b) {
-        INDArray x = a.ordering() == 'c' && a.elementWiseStride() == 1 ? a : a.dup('c');
-        INDArray y = b.ordering() == 'c' && b.elementWiseStride() == 1 ? b : b.dup('c');
+        INDArray x = Shapes.contiguous(a);
+        INDArray y = Shapes.contiguous(b);
         return Nd4j.getBlasWrapper().dot(x.reshape(x.length()), y.reshape(y.length()));
     }
 }

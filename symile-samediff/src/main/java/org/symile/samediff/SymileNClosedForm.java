@@ -60,7 +60,7 @@ final class SymileNClosedForm implements SurrogateLossGraph.EagerLoss {
         scratch.fit(dt, b, d);
         List<INDArray> r = new ArrayList<>(m);
         for (INDArray rep : reps) {
-            r.add(rep.ordering() == 'c' && rep.elementWiseStride() == 1 ? rep : rep.dup('c'));
+            r.add(Shapes.contiguous(rep));
         }
         INDArray z = scratch.square(0);
         INDArray dq = scratch.matrix(0);
@@ -100,11 +100,7 @@ final class SymileNClosedForm implements SurrogateLossGraph.EagerLoss {
             for (int k = 0; k < m - 1; k++) {
                 int[] p = permutations.next(a, k, b);
                 Permutations.check(p, b, "permutation for anchor " + a + ", non-anchor " + k);
-                int[] inv = new int[b];
-                for (int j = 0; j < b; j++) {
-                    inv[p[j]] = j;
-                }
-                inverses[k] = inv;
+                inverses[k] = Permutations.inverse(p);
                 Nd4j.pullRows(r.get(nonIdx[k]), shuffled[k], 1, p);
             }
             q.assign(shuffled[0]);

@@ -148,11 +148,7 @@ final class SymileNGraph implements LossGraph {
                 int[] p = permutations.next(a, k, batchSize);
                 Permutations.check(p, batchSize, "permutation for anchor " + a + ", non-anchor " + k);
                 // scatter index: out[inv[r]] = n[r], i.e. out[j] = n[p[j]]
-                int[] inv = new int[batchSize];
-                for (int j = 0; j < batchSize; j++) {
-                    inv[p[j]] = j;
-                }
-                feed.put(invNames[a][k], Nd4j.createFromArray(inv));
+                feed.put(invNames[a][k], Nd4j.createFromArray(Permutations.inverse(p)));
             }
         }
     }

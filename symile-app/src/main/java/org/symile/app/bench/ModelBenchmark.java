@@ -84,8 +84,10 @@ final class ModelBenchmark {
         Sizes s = sizes.forBenchmark(name);
         Nd4j.getRandom().setSeed(0);
         Map<String, Object> extra = new LinkedHashMap<>();
-        extra.put("image_size", s.imageSize());
-        extra.put("base_width", s.baseWidth());
+        if (!name.startsWith("xor") && !name.equals("m3_step")) {
+            extra.put("image_size", s.imageSize());
+            extra.put("base_width", s.baseWidth());
+        }
         Runnable body = switch (name) {
             case "resnet50_step", "resnet18_step" -> resnet(name.startsWith("resnet50")
                     ? TorchvisionResNet.Depth.RESNET50 : TorchvisionResNet.Depth.RESNET18, c.b(), s);
@@ -95,13 +97,11 @@ final class ModelBenchmark {
                 yield mimic(c, s);
             }
             case "m3_step" -> {
-                extra.clear();
                 extra.put("text_hidden", M3_TEXT.hidden());
                 extra.put("seq_len", M3_SEQ);
                 yield m3(c);
             }
             case "xor_step", "xor_step_clip" -> {
-                extra.clear();
                 extra.put("d_v", XOR_DV);
                 yield xor(name.endsWith("clip") ? LossFn.CLIP : LossFn.SYMILE);
             }
