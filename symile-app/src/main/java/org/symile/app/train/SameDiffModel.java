@@ -31,9 +31,12 @@ import org.symile.samediff.SymileLoss;
 public abstract class SameDiffModel implements TrainableModel {
     protected final SameDiff sd = SameDiff.create();
     private final WorkspaceMemory workspace = new WorkspaceMemory("symile_train_step");
+    private final ReleasingMemory releasing = new ReleasingMemory();
     private LossGraph loss;
     private LogitScale scale;
     private List<String> trainable;
+    private final List<String> fed = new ArrayList<>();
+    private List<String> gradientsFor;
     private List<String> stepOutputs;
     private AdamW optimizer;
 
@@ -61,11 +64,14 @@ public abstract class SameDiffModel implements TrainableModel {
         sd.setLossVariables("loss");
         List<String> vars = new ArrayList<>();
         for (SDVariable v : sd.variables()) {
-            if (v.getVariableType() == VariableType.VARIABLE) {
+            if (v.getVariableType() == VariableType.VARIABLE && !fed.contains(v.name())) {
                 vars.add(v.name());
             }
         }
         this.trainable = List.copyOf(vars);
+        List<String> withFed = new ArrayList<>(vars);
+        withFed.addAll(fed);
+        this.gradientsFor = List.copyOf(withFed);
         List<String> outs = new ArrayList<>();
         outs.add(loss.loss().name());
         outs.addAll(trainingOutputs());
@@ -74,6 +80,25 @@ public abstract class SameDiffModel implements TrainableModel {
 
     /** Placeholder values for one batch in training ({@code training} true) or evaluation mode. */
     protected abstract Map<String, INDArray> placeholders(Batch batch, boolean training);
+
+    /**
+     * A graph input whose value the model computes outside the graph and sets before every execution (in
+     * {@link #placeholders}), and whose gradient it needs: e.g. embedding rows looked up eagerly. A SameDiff
+     * variable (placeholders get no gradients), but neither trained nor saved; its gradient reaches
+     * {@link #externalGradients}. Call before {@link #finish}.
+     */
+    protected final SDVariable fedVariable(String name, org.nd4j.linalg.api.buffer.DataType type, long... shape) {
+        SDVariable v = sd.var(name, org.nd4j.linalg.factory.Nd4j.zeros(type, shape));
+        fed.add(name);
+        return v;
+    }
+
+    /**
+     * Turns the gradients of the {@link #fedVariable fed variables} into gradients of trained variables, in place:
+     * remove the former, put the latter (the map holds every trained variable's gradient from the graph).
+     */
+    protected void externalGradients(Batch batch, Map<String, INDArray> gradients) {
+    }
 
     /** Graph outputs, besides the loss, to compute with every training step (e.g. batch statistics). */
     protected List<String> trainingOutputs() {
@@ -85,13 +110,24 @@ public abstract class SameDiffModel implements TrainableModel {
     }
 
     /**
-     * Whether a step's intermediate arrays live in one reusable workspace ({@link WorkspaceMemory}): fast for
+     * Whether a step's intermediate arrays live in one reusable workspace ({@link WorkspaceMemory}): fastest for
      * small graphs whose steps are dominated by allocating [B, B] temporaries, but every intermediate then stays
-     * allocated until the step ends. Deep convolutional encoders return false so that SameDiff frees each
-     * intermediate as soon as nothing needs it any more, which bounds peak memory by what backprop keeps.
+     * allocated until the step ends. Models with large encoders return false: each intermediate is then freed as
+     * soon as the last op that reads it has run and its buffer reused ({@link ReleasingMemory}), which bounds peak
+     * memory by what backprop keeps alive.
      */
     protected boolean stepWorkspace() {
         return true;
+    }
+
+    /** Bytes of intermediate arrays the last training step freed before it ended (0 with the workspace). */
+    long releasedBytes() {
+        return releasing.releasedBytes();
+    }
+
+    /** The most bytes of intermediate arrays alive at once in the last training step (0 with the workspace). */
+    public long peakStepBytes() {
+        return releasing.peakLiveBytes();
     }
 
     /** The graph, for embedding and tests. */
@@ -133,7 +169,17 @@ public abstract class SameDiffModel implements TrainableModel {
         }
         Map<String, INDArray> feed = new HashMap<>(placeholders(batch, true));
         loss.feed(sd, feed, batch.rows(), negatives);
-        OutAndGrad result = inStepMemory(ws, () -> sd.calculateGradientsAndOutputs(feed, stepOutputs, trainable));
+        OutAndGrad result;
+        if (ws) {
+            result = inStepMemory(true, () -> sd.calculateGradientsAndOutputs(feed, stepOutputs, gradientsFor));
+        } else {
+            releasing.beginStep(sd, feed, stepOutputs, gradientsFor);
+            try {
+                result = sd.calculateGradientsAndOutputs(feed, stepOutputs, gradientsFor);
+            } finally {
+                releasing.endStep();
+            }
+        }
         double value = result.getOutputs().get(loss.loss().name()).getDouble(0);
         if (!Double.isFinite(value)) {
             return value;
@@ -142,9 +188,14 @@ public abstract class SameDiffModel implements TrainableModel {
         for (String v : trainable) {
             params.put(v, sd.getVariable(v).getArr());
         }
-        optimizer.step(params, result.getGradients());
+        Map<String, INDArray> grads = new HashMap<>(result.getGradients());
+        if (!fed.isEmpty()) {
+            externalGradients(batch, grads);
+        }
+        optimizer.step(params, grads);
         afterTrainingStep(result.getOutputs());
         // return the step's buffers to the allocator now rather than at the next garbage collection
+        close(grads.values());
         close(result.getGradients().values());
         close(result.getOutputs().values());
         return value;
@@ -170,7 +221,7 @@ public abstract class SameDiffModel implements TrainableModel {
         Map<String, INDArray> vars = new LinkedHashMap<>();
         for (SDVariable v : sd.variables()) {
             if ((v.getVariableType() == VariableType.VARIABLE || v.getVariableType() == VariableType.CONSTANT)
-                    && v.getArr() != null) {
+                    && v.getArr() != null && !fed.contains(v.name())) {
                 vars.put(v.name(), v.getArr());
             }
         }

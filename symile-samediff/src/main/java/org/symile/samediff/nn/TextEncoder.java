@@ -31,12 +31,32 @@ public final class TextEncoder {
     private final Config config;
 
     /**
+     * The word embeddings looked up inside the graph (one-hot product: exact gradients, cost O(B·L·V·H)).
+     *
      * @param ids       token ids [B, L] (integer placeholder)
      * @param positions position ids [B, L] (integer placeholder)
      * @param mask      attention mask [B, L], 1 for tokens, 0 for padding (floating point)
      */
     public TextEncoder(SameDiff sd, String name, Config c, SDVariable ids, SDVariable positions, SDVariable mask,
                        RandomGenerator rng, DataType dtype) {
+        this(sd, name, c, ids, null, positions, mask, rng, dtype);
+    }
+
+    /**
+     * The word embeddings looked up outside the graph: {@code wordRows} [B, L, H] holds the table's rows for the
+     * batch's ids ({@link Embedding#lookup}), and the table's gradient is {@link Embedding#tableGradient} of
+     * wordRows' gradient. The same function as the in-graph lookup at O(B·L·H) instead of O(B·L·V·H); the table
+     * variable {@code embeddings.word_embeddings.weight} still exists (for loading and saving) but is not in the
+     * graph's path.
+     */
+    public static TextEncoder withWordRows(SameDiff sd, String name, Config c, SDVariable wordRows,
+                                           SDVariable positions, SDVariable mask, RandomGenerator rng,
+                                           DataType dtype) {
+        return new TextEncoder(sd, name, c, null, wordRows, positions, mask, rng, dtype);
+    }
+
+    private TextEncoder(SameDiff sd, String name, Config c, SDVariable ids, SDVariable wordRows,
+                        SDVariable positions, SDVariable mask, RandomGenerator rng, DataType dtype) {
         this.config = c;
         Embedding word = Embedding.create(sd, name + ".embeddings.word_embeddings.weight", c.vocab(), c.hidden(), 0.02,
                 rng, dtype);
@@ -55,13 +75,14 @@ public final class TextEncoder {
         first[0] = 1;
         SDVariable typeRow = sd.reshape(sd.mmul(sd.constant(org.nd4j.linalg.factory.Nd4j.create(first,
                 new long[] {1, c.typeVocab()}, DataType.DOUBLE).castTo(dtype)), type.table()), -1);
-        SDVariable h = word.apply(sd, ids).add(pos.apply(sd, positions)).add(typeRow);
+        SDVariable words = ids != null ? word.apply(sd, ids) : wordRows;
+        SDVariable h = words.add(pos.apply(sd, positions)).add(typeRow);
         h = ln.apply(sd, h, 3);
         // HF's extended mask: (1 - mask) * float32 min, broadcast over heads and query positions
         SDVariable additive = sd.reshape(mask.rsub(1.0).mul(-Float.MAX_VALUE), sd.concat(0,
-                sd.slice(sd.shape(ids).castTo(DataType.LONG), new int[] {0}, 1),
+                sd.slice(sd.shape(mask).castTo(DataType.LONG), new int[] {0}, 1),
                 sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(1L, 1L)),
-                sd.slice(sd.shape(ids).castTo(DataType.LONG), new int[] {1}, 1)));
+                sd.slice(sd.shape(mask).castTo(DataType.LONG), new int[] {1}, 1)));
         BertLayer layer = new BertLayer(sd, name + ".encoder.layer.0", c.hidden(), c.heads(), c.intermediate(),
                 c.eps(), rng, dtype);
         layer.parameters().forEach((k, v) -> params.put("encoder.layer.0." + k, v));

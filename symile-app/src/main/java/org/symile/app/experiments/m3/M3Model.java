@@ -13,6 +13,7 @@ import org.symile.app.train.Batch;
 import org.symile.app.train.SameDiffModel;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossForm;
+import org.symile.samediff.nn.Embedding;
 import org.symile.samediff.nn.LayerNorm;
 import org.symile.samediff.nn.Linear;
 import org.symile.samediff.nn.TextEncoder;
@@ -24,14 +25,19 @@ import org.symile.samediff.nn.TextEncoder;
  *       missing indicator is concatenated to the (imputed) features and the head is Linear(2H → d) + LayerNorm
  *       (the lookup is written (1 − m)·E₀ + m·E₁, exact);</li>
  *   <li>text: {@link TextEncoder} (embeddings + layer 0), Linear(H → d) at every position, the mean over all L
- *       positions (padding included, as upstream), LayerNorm(d).</li>
+ *       positions (padding included, as upstream), LayerNorm(d). Computed as the Linear of the mean: the same
+ *       function (mean_l(h_l W + b) = (mean_l h_l) W + b) with L times fewer products.</li>
  * </ul>
- * No L2 normalisation (upstream §1.8). Placeholders: {@code audio} [B, H_a], {@code image} [B, H_i],
- * {@code ids}, {@code pos} [B, L] int32, {@code mask} [B, L], and with missingness {@code audio_missing},
+ * No L2 normalisation (upstream §1.8). Inputs: {@code audio} [B, H_a], {@code image} [B, H_i], {@code ids}
+ * [B, L] int32 (looked up outside the graph into the fed variable {@code text_word_rows} [B, L, H]),
+ * {@code pos} [B, L] int32, {@code mask} [B, L], and with missingness {@code audio_missing},
  * {@code image_missing} [B, 1]. Outputs {@code r_audio}, {@code r_image}, {@code r_text}: [B, d].
  */
 public final class M3Model extends SameDiffModel {
+    /** The batch's word-embedding rows, looked up outside the graph (an in-graph lookup costs O(B·L·V·H)). */
+    private static final String WORD_ROWS = "text_word_rows";
     private final TextEncoder text;
+    private final SDVariable wordTable;
     private final boolean missingness;
 
     public M3Model(M3Architecture a, LossSpec loss, RandomGenerator init) {
@@ -41,13 +47,14 @@ public final class M3Model extends SameDiffModel {
         SDVariable image = sd.placeHolder("image", f, -1, a.imageDim());
         SDVariable ra = head("audio", audio, a.audioDim(), a.d(), init).rename("r_audio");
         SDVariable ri = head("image", image, a.imageDim(), a.d(), init).rename("r_image");
-        SDVariable ids = sd.placeHolder("ids", DataType.INT32, -1, -1);
+        SDVariable wordRows = fedVariable(WORD_ROWS, f, 1, 1, a.text().hidden());
         SDVariable pos = sd.placeHolder("pos", DataType.INT32, -1, -1);
         SDVariable mask = sd.placeHolder("mask", f, -1, -1);
-        text = new TextEncoder(sd, "text", a.text(), ids, pos, mask, init, f);
+        text = TextEncoder.withWordRows(sd, "text", a.text(), wordRows, pos, mask, init, f);
+        wordTable = text.parameters().get("embeddings.word_embeddings.weight");
         Linear proj = Linear.create(sd, "text_proj", a.text().hidden(), a.d(), true, init, f);
         LayerNorm tn = LayerNorm.create(sd, "text_ln", a.d(), LayerNorm.EPS, f);
-        SDVariable rt = tn.apply(sd, proj.applyRank3(sd, text.output()).mean(1), 2).rename("r_text");
+        SDVariable rt = tn.apply(sd, proj.apply(sd, text.output().mean(1)), 2).rename("r_text");
         LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
                 loss.freezeLogitScale(), f);
         finish(List.of(ra, ri, rt), a.d(), scale, loss, LossForm.GRAPH);
@@ -74,10 +81,22 @@ public final class M3Model extends SameDiffModel {
         return LayerNorm.create(sd, name + "_ln", d, LayerNorm.EPS, DataType.FLOAT).apply(sd, l.apply(sd, in), 2);
     }
 
+    /** The text encoder's intermediates are large: free them as backprop goes rather than keep a step's all. */
+    @Override
+    protected boolean stepWorkspace() {
+        return false;
+    }
+
     @Override
     protected Map<String, INDArray> placeholders(Batch batch, boolean training) {
+        INDArray rows = Embedding.lookup(wordTable.getArr(), batch.get("ids"));
+        // a variable's array is held device-locally: same shape, the rows are copied into it; else it is replaced
+        sd.getVariable(WORD_ROWS).setArray(rows);
+        if (sd.getVariable(WORD_ROWS).getArr() != rows) {
+            rows.close();
+        }
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (String k : new String[] {"audio", "image", "ids", "pos", "mask"}) {
+        for (String k : new String[] {"audio", "image", "pos", "mask"}) {
             out.put(k, batch.get(k));
         }
         if (missingness) {
@@ -85,6 +104,14 @@ public final class M3Model extends SameDiffModel {
             out.put("image_missing", batch.get("image_missing"));
         }
         return out;
+    }
+
+    /** The word table's gradient: the rows' gradients added up by token id. */
+    @Override
+    protected void externalGradients(Batch batch, Map<String, INDArray> gradients) {
+        INDArray rows = gradients.remove(WORD_ROWS);
+        gradients.put(wordTable.name(), Embedding.tableGradient(batch.get("ids"), rows, wordTable.getArr().size(0)));
+        rows.close();
     }
 
     /** The text encoder, for loading pretrained weights. */
