@@ -39,24 +39,21 @@ public final class TextEncoder {
      */
     public TextEncoder(SameDiff sd, String name, Config c, SDVariable ids, SDVariable positions, SDVariable mask,
                        RandomGenerator rng, DataType dtype) {
-        this(sd, name, c, ids, null, positions, mask, rng, dtype);
+        this(sd, name, c, ids, positions, mask, rng, dtype, true);
     }
 
     /**
-     * The word embeddings looked up outside the graph: {@code wordRows} [B, L, H] holds the table's rows for the
-     * batch's ids ({@link Embedding#lookup}), and the table's gradient is {@link Embedding#tableGradient} of
-     * wordRows' gradient. The same function as the in-graph lookup at O(B·L·H) instead of O(B·L·V·H); the table
-     * variable {@code embeddings.word_embeddings.weight} still exists (for loading and saving) but is not in the
-     * graph's path.
+     * The parameters alone, created as the graph form creates them (same names, same draws from {@code rng}), with
+     * no ops: for {@link EagerTextEncoder}, which computes the function outside the graph. {@link #output()} is
+     * then null.
      */
-    public static TextEncoder withWordRows(SameDiff sd, String name, Config c, SDVariable wordRows,
-                                           SDVariable positions, SDVariable mask, RandomGenerator rng,
-                                           DataType dtype) {
-        return new TextEncoder(sd, name, c, null, wordRows, positions, mask, rng, dtype);
+    public static TextEncoder parametersOnly(SameDiff sd, String name, Config c, RandomGenerator rng,
+                                             DataType dtype) {
+        return new TextEncoder(sd, name, c, null, null, null, rng, dtype, false);
     }
 
-    private TextEncoder(SameDiff sd, String name, Config c, SDVariable ids, SDVariable wordRows,
-                        SDVariable positions, SDVariable mask, RandomGenerator rng, DataType dtype) {
+    private TextEncoder(SameDiff sd, String name, Config c, SDVariable ids, SDVariable positions, SDVariable mask,
+                        RandomGenerator rng, DataType dtype, boolean graph) {
         this.config = c;
         Embedding word = Embedding.create(sd, name + ".embeddings.word_embeddings.weight", c.vocab(), c.hidden(), 0.02,
                 rng, dtype);
@@ -70,26 +67,29 @@ public final class TextEncoder {
         params.put("embeddings.token_type_embeddings.weight", type.table());
         params.put("embeddings.LayerNorm.weight", ln.gamma());
         params.put("embeddings.LayerNorm.bias", ln.beta());
+        BertLayer layer = new BertLayer(sd, name + ".encoder.layer.0", c.hidden(), c.heads(), c.intermediate(),
+                c.eps(), rng, dtype);
+        layer.parameters().forEach((k, v) -> params.put("encoder.layer.0." + k, v));
+        if (!graph) {
+            this.output = null;
+            return;
+        }
         // token type 0 for every token: row 0 of the table (a one-hot product; slicing a variable breaks its gradient)
         double[] first = new double[c.typeVocab()];
         first[0] = 1;
         SDVariable typeRow = sd.reshape(sd.mmul(sd.constant(org.nd4j.linalg.factory.Nd4j.create(first,
                 new long[] {1, c.typeVocab()}, DataType.DOUBLE).castTo(dtype)), type.table()), -1);
-        SDVariable words = ids != null ? word.apply(sd, ids) : wordRows;
-        SDVariable h = words.add(pos.apply(sd, positions)).add(typeRow);
+        SDVariable h = word.apply(sd, ids).add(pos.apply(sd, positions)).add(typeRow);
         h = ln.apply(sd, h, 3);
         // HF's extended mask: (1 - mask) * float32 min, broadcast over heads and query positions
         SDVariable additive = sd.reshape(mask.rsub(1.0).mul(-Float.MAX_VALUE), sd.concat(0,
-                sd.slice(sd.shape(mask).castTo(DataType.LONG), new int[] {0}, 1),
+                sd.slice(sd.shape(ids).castTo(DataType.LONG), new int[] {0}, 1),
                 sd.constant(org.nd4j.linalg.factory.Nd4j.createFromArray(1L, 1L)),
-                sd.slice(sd.shape(mask).castTo(DataType.LONG), new int[] {1}, 1)));
-        BertLayer layer = new BertLayer(sd, name + ".encoder.layer.0", c.hidden(), c.heads(), c.intermediate(),
-                c.eps(), rng, dtype);
-        layer.parameters().forEach((k, v) -> params.put("encoder.layer.0." + k, v));
+                sd.slice(sd.shape(ids).castTo(DataType.LONG), new int[] {1}, 1)));
         this.output = layer.apply(sd, h, additive);
     }
 
-    /** Hidden states after layer 0, [B, L, H]. */
+    /** Hidden states after layer 0, [B, L, H]; null for {@link #parametersOnly}. */
     public SDVariable output() {
         return output;
     }

@@ -105,57 +105,6 @@ class NetworkBlocksTest {
         assertTrue(GradientCheck.check(sd, "loss", variables(sd), feed, f -> { }, 1e-6, 1e-5, 6) < 1e-5);
     }
 
-    /**
-     * The word embeddings looked up outside the graph ({@link TextEncoder#withWordRows}, {@link Embedding#lookup},
-     * {@link Embedding#tableGradient}) give the in-graph encoder's output and every gradient, the table's included.
-     */
-    @Test
-    void wordRowsLookedUpOutsideTheGraphMatchTheInGraphLookup() {
-        TextEncoder.Config c = new TextEncoder.Config(11, 4, 2, 6, 10, 1, 1e-5, 1, true);
-        int[][] idv = {{0, 4, 9, 2, 1}, {0, 7, 4, 4, 1}};
-        INDArray ids = Nd4j.createFromArray(idv);
-        Map<String, INDArray> common = Map.of("pos", Nd4j.createFromArray(TextEncoder.positionIds(idv, c)), "mask",
-                Nd4j.createFromArray(new double[][] {{1, 1, 1, 1, 0}, {1, 1, 1, 1, 0}}));
-        Map<String, Map<String, INDArray>> grads = new HashMap<>();
-        Map<String, INDArray> outs = new HashMap<>();
-        String table = "text.embeddings.word_embeddings.weight";
-        for (boolean outside : new boolean[] {false, true}) {
-            Nd4j.getRandom().setSeed(9);
-            SameDiff sd = SameDiff.create();
-            SDVariable pos = sd.placeHolder("pos", DataType.INT32, -1, -1);
-            SDVariable mask = sd.placeHolder("mask", DataType.DOUBLE, -1, -1);
-            Map<String, INDArray> feed = new HashMap<>(common);
-            TextEncoder enc;
-            if (outside) {
-                SDVariable rows = sd.var("rows", Nd4j.zeros(DataType.DOUBLE, 2, 5, 4));
-                enc = TextEncoder.withWordRows(sd, "text", c, rows, pos, mask, new SplittableRandom(6), DataType.DOUBLE);
-                rows.getArr().assign(Embedding.lookup(sd.getArrForVarName(table), ids));
-            } else {
-                SDVariable idp = sd.placeHolder("ids", DataType.INT32, -1, -1);
-                enc = new TextEncoder(sd, "text", c, idp, pos, mask, new SplittableRandom(6), DataType.DOUBLE);
-                feed.put("ids", ids);
-            }
-            weightedLoss(sd, enc.output(), 2, 5, 4);
-            String key = outside ? "outside" : "inside";
-            outs.put(key, sd.output(feed, enc.output().name()).get(enc.output().name()));
-            Map<String, INDArray> g = new HashMap<>(sd.calculateGradients(feed, variables(sd)));
-            if (outside) {
-                g.put(table, Embedding.tableGradient(ids, g.remove("rows"), c.vocab()));
-            }
-            grads.put(key, g);
-        }
-        assertTrue(outs.get("inside").equalsWithEps(outs.get("outside"), 1e-12));
-        Map<String, INDArray> in = grads.get("inside");
-        Map<String, INDArray> out = grads.get("outside");
-        assertEquals(in.keySet(), out.keySet());
-        for (String k : in.keySet()) {
-            assertTrue(in.get(k).equalsWithEps(out.get(k), 1e-12), k);
-        }
-        // id 4 appears three times: its row's gradient is a sum; id 3 never appears: zero
-        assertTrue(in.get(table).getRow(4).norm2Number().doubleValue() > 0);
-        assertEquals(0.0, out.get(table).getRow(3).norm2Number().doubleValue(), 0.0);
-    }
-
     @Test
     void eagerLookupRefusesIdsOutsideTheTable() {
         INDArray table = Nd4j.rand(DataType.FLOAT, 5, 3);

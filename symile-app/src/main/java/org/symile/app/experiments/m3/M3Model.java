@@ -13,7 +13,7 @@ import org.symile.app.train.Batch;
 import org.symile.app.train.SameDiffModel;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossForm;
-import org.symile.samediff.nn.Embedding;
+import org.symile.samediff.nn.EagerTextEncoder;
 import org.symile.samediff.nn.LayerNorm;
 import org.symile.samediff.nn.Linear;
 import org.symile.samediff.nn.TextEncoder;
@@ -26,18 +26,24 @@ import org.symile.samediff.nn.TextEncoder;
  *       (the lookup is written (1 − m)·E₀ + m·E₁, exact);</li>
  *   <li>text: {@link TextEncoder} (embeddings + layer 0), Linear(H → d) at every position, the mean over all L
  *       positions (padding included, as upstream), LayerNorm(d). Computed as the Linear of the mean: the same
- *       function (mean_l(h_l W + b) = (mean_l h_l) W + b) with L times fewer products.</li>
+ *       function (mean_l(h_l W + b) = (mean_l h_l) W + b) with L times fewer products. The encoder itself runs
+ *       outside the graph ({@link EagerTextEncoder}, hand-written backward, a quarter of the graph form's
+ *       activations); its parameters are graph variables and its output enters as the fed variable
+ *       {@code text_hidden} [B, L, H].</li>
  * </ul>
- * No L2 normalisation (upstream §1.8). Inputs: {@code audio} [B, H_a], {@code image} [B, H_i], {@code ids}
- * [B, L] int32 (looked up outside the graph into the fed variable {@code text_word_rows} [B, L, H]),
+ * No L2 normalisation (upstream §1.8). Batch inputs: {@code audio} [B, H_a], {@code image} [B, H_i], {@code ids},
  * {@code pos} [B, L] int32, {@code mask} [B, L], and with missingness {@code audio_missing},
- * {@code image_missing} [B, 1]. Outputs {@code r_audio}, {@code r_image}, {@code r_text}: [B, d].
+ * {@code image_missing} [B, 1]; the first two and the indicators are graph placeholders. Outputs {@code r_audio}, {@code r_image}, {@code r_text}: [B, d].
  */
 public final class M3Model extends SameDiffModel {
-    /** The batch's word-embedding rows, looked up outside the graph (an in-graph lookup costs O(B·L·V·H)). */
-    private static final String WORD_ROWS = "text_word_rows";
+    /** The text encoder's output [B, L, H], computed outside the graph ({@link EagerTextEncoder}). */
+    private static final String TEXT_HIDDEN = "text_hidden";
     private final TextEncoder text;
-    private final SDVariable wordTable;
+    private final EagerTextEncoder eagerText;
+    /** The training step's text pass, kept for its backward. */
+    private EagerTextEncoder.Pass textPass;
+    /** The pass whose output the graph's variable holds. */
+    private EagerTextEncoder.Pass lastPass;
     private final boolean missingness;
 
     public M3Model(M3Architecture a, LossSpec loss, RandomGenerator init) {
@@ -47,14 +53,12 @@ public final class M3Model extends SameDiffModel {
         SDVariable image = sd.placeHolder("image", f, -1, a.imageDim());
         SDVariable ra = head("audio", audio, a.audioDim(), a.d(), init).rename("r_audio");
         SDVariable ri = head("image", image, a.imageDim(), a.d(), init).rename("r_image");
-        SDVariable wordRows = fedVariable(WORD_ROWS, f, 1, 1, a.text().hidden());
-        SDVariable pos = sd.placeHolder("pos", DataType.INT32, -1, -1);
-        SDVariable mask = sd.placeHolder("mask", f, -1, -1);
-        text = TextEncoder.withWordRows(sd, "text", a.text(), wordRows, pos, mask, init, f);
-        wordTable = text.parameters().get("embeddings.word_embeddings.weight");
+        SDVariable hidden = fedVariable(TEXT_HIDDEN, f, 1, 1, a.text().hidden());
+        text = TextEncoder.parametersOnly(sd, "text", a.text(), init, f);
+        eagerText = new EagerTextEncoder(text);
         Linear proj = Linear.create(sd, "text_proj", a.text().hidden(), a.d(), true, init, f);
         LayerNorm tn = LayerNorm.create(sd, "text_ln", a.d(), LayerNorm.EPS, f);
-        SDVariable rt = tn.apply(sd, proj.apply(sd, text.output().mean(1)), 2).rename("r_text");
+        SDVariable rt = tn.apply(sd, proj.apply(sd, hidden.mean(1)), 2).rename("r_text");
         LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
                 loss.freezeLogitScale(), f);
         finish(List.of(ra, ri, rt), a.d(), scale, loss, LossForm.GRAPH);
@@ -81,7 +85,7 @@ public final class M3Model extends SameDiffModel {
         return LayerNorm.create(sd, name + "_ln", d, LayerNorm.EPS, DataType.FLOAT).apply(sd, l.apply(sd, in), 2);
     }
 
-    /** The text encoder's intermediates are large: free them as backprop goes rather than keep a step's all. */
+    /** Free the heads' intermediates as backprop goes rather than keep a step's all (they are [B, d] wide). */
     @Override
     protected boolean stepWorkspace() {
         return false;
@@ -89,14 +93,24 @@ public final class M3Model extends SameDiffModel {
 
     @Override
     protected Map<String, INDArray> placeholders(Batch batch, boolean training) {
-        INDArray rows = Embedding.lookup(wordTable.getArr(), batch.get("ids"));
-        // a variable's array is held device-locally: same shape, the rows are copied into it; else it is replaced
-        sd.getVariable(WORD_ROWS).setArray(rows);
-        if (sd.getVariable(WORD_ROWS).getArr() != rows) {
-            rows.close();
+        if (textPass != null) {
+            textPass.close();
+            textPass = null;
+        }
+        EagerTextEncoder.Pass pass = eagerText.forward(batch.get("ids"), batch.get("pos"), batch.get("mask"),
+                training);
+        // the graph's variable takes the output (its gradient function keeps the array itself, so the previous
+        // pass's output is freed only now that both point at the new one)
+        sd.getVariable(TEXT_HIDDEN).setArray(pass.output());
+        if (lastPass != null) {
+            lastPass.releaseOutput();
+        }
+        lastPass = pass;
+        if (training) {
+            textPass = pass;
         }
         Map<String, INDArray> out = new LinkedHashMap<>();
-        for (String k : new String[] {"audio", "image", "pos", "mask"}) {
+        for (String k : new String[] {"audio", "image"}) {
             out.put(k, batch.get(k));
         }
         if (missingness) {
@@ -106,12 +120,13 @@ public final class M3Model extends SameDiffModel {
         return out;
     }
 
-    /** The word table's gradient: the rows' gradients added up by token id. */
+    /** The text encoder's parameter gradients, from the graph's gradient with respect to its output. */
     @Override
     protected void externalGradients(Batch batch, Map<String, INDArray> gradients) {
-        INDArray rows = gradients.remove(WORD_ROWS);
-        gradients.put(wordTable.name(), Embedding.tableGradient(batch.get("ids"), rows, wordTable.getArr().size(0)));
-        rows.close();
+        INDArray dHidden = gradients.remove(TEXT_HIDDEN);
+        gradients.putAll(textPass.backward(dHidden));
+        textPass = null;
+        dHidden.close();
     }
 
     /** The text encoder, for loading pretrained weights. */
