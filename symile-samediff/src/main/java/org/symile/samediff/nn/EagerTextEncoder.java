@@ -28,6 +28,7 @@ public final class EagerTextEncoder {
     private static final String LAYER = "encoder.layer.0.";
     private final TextEncoder.Config c;
     private final Map<String, SDVariable> params;
+    private final Arena arena = new Arena();
 
     /** Computes {@code encoder}'s function from its parameter variables' current values. */
     public EagerTextEncoder(TextEncoder encoder) {
@@ -88,41 +89,40 @@ public final class EagerTextEncoder {
             l = ids.size(1);
             n = b * l;
             long h = c.hidden();
-            INDArray e = Embedding.lookup(p("embeddings.word_embeddings.weight"), ids).reshape('c', n, h);
-            INDArray pos = Embedding.lookup(p("embeddings.position_embeddings.weight"), positions).reshape('c', n, h);
-            e.addi(pos);
-            pos.close();
-            e.addiRowVector(p("embeddings.token_type_embeddings.weight").getRow(0));
-            embNorm = Norm.forward(e, p("embeddings.LayerNorm.weight"), p("embeddings.LayerNorm.bias"), c.eps());
-            e.close();
+            INDArray word = p("embeddings.word_embeddings.weight");
+            org.nd4j.linalg.api.buffer.DataType dt = word.dataType();
+            INDArray e = Embedding.rowsInto(word, ids, arena.take(dt, n, h));
+            INDArray pos = Embedding.rowsInto(p("embeddings.position_embeddings.weight"), positions,
+                    arena.take(dt, n, h));
+            e.addi(pos).addiRowVector(p("embeddings.token_type_embeddings.weight").getRow(0));
+            arena.give(pos);
+            embNorm = Norm.forward(e, p("embeddings.LayerNorm.weight"), p("embeddings.LayerNorm.bias"), c.eps(),
+                    arena, true);
+            arena.give(e);
             x0 = embNorm.y;
-            INDArray q = linear(x0, "attention.self.query");
-            INDArray k = linear(x0, "attention.self.key");
-            INDArray v = linear(x0, "attention.self.value");
-            qh = Heads.split(q, b, l, c.heads());
-            kh = Heads.split(k, b, l, c.heads());
-            vh = Heads.split(v, b, l, c.heads());
+            qh = Heads.split(linear(x0, "attention.self.query"), b, l, c.heads(), arena);
+            kh = Heads.split(linear(x0, "attention.self.key"), b, l, c.heads(), arena);
+            vh = Heads.split(linear(x0, "attention.self.value"), b, l, c.heads(), arena);
             double inv = 1 / Math.sqrt((double) h / c.heads());
-            INDArray scores = Nd4j.matmul(qh, kh, false, true, false).muli(inv);
+            INDArray scores = Nd4j.matmul(qh, kh, arena.take(dt, b, c.heads(), l, l), false, true, false).muli(inv);
             // HF's extended mask: (1 - mask)·(float32 min), added per key position
-            INDArray additive = mask.castTo(scores.dataType()).rsub(1.0).muli(-Float.MAX_VALUE).reshape(b, 1, 1, l);
+            INDArray additive = mask.castTo(dt).rsub(1.0).muli(-Float.MAX_VALUE).reshape(b, 1, 1, l);
             scores.addi(additive);
             probs = Heads.softmaxLast(scores);
-            INDArray ctxh = Nd4j.matmul(probs, vh);
-            ctx = Heads.merge(ctxh, b, l);
-            ctxh.close();
+            INDArray ctxh = Nd4j.matmul(probs, vh, arena.take(dt, vh.shape()));
+            ctx = Heads.merge(ctxh, b, l, arena);
             INDArray a = linear(ctx, "attention.output.dense").addi(x0);
             attnNorm = Norm.forward(a, p(LAYER + "attention.output.LayerNorm.weight"),
-                    p(LAYER + "attention.output.LayerNorm.bias"), c.eps());
-            a.close();
+                    p(LAYER + "attention.output.LayerNorm.bias"), c.eps(), arena, true);
+            arena.give(a);
             h1 = attnNorm.y;
             u = linear(h1, "intermediate.dense");
-            INDArray g = Gelus.value(u);
+            INDArray g = Gelus.value(u, arena.take(dt, u.shape()));
             INDArray o = linear(g, "output.dense").addi(h1);
-            g.close();
+            arena.give(g);
             outNorm = Norm.forward(o, p(LAYER + "output.LayerNorm.weight"), p(LAYER + "output.LayerNorm.bias"),
-                    c.eps());
-            o.close();
+                    c.eps(), arena, false);
+            arena.give(o);
             outY = outNorm.y;
             output = outY.reshape('c', b, l, h);
             if (!keep) {
@@ -135,7 +135,7 @@ public final class EagerTextEncoder {
             return output;
         }
 
-        /** Frees {@link #output()} (once the caller has copied or consumed it). */
+        /** Frees {@link #output()} (once nothing reads it any more). */
         public void releaseOutput() {
             outY.close();
         }
@@ -149,89 +149,94 @@ public final class EagerTextEncoder {
                 throw new IllegalStateException("text encoder: backward needs a kept forward pass, run once");
             }
             long h = c.hidden();
+            org.nd4j.linalg.api.buffer.DataType dt = u.dataType();
             Map<String, INDArray> grads = new LinkedHashMap<>();
             INDArray dy = dOutput.reshape('c', n, h);
             INDArray dO = outNorm.backward(dy, grads, name(LAYER + "output.LayerNorm.weight"),
-                    name(LAYER + "output.LayerNorm.bias"));
-            INDArray g = Gelus.value(u);
+                    name(LAYER + "output.LayerNorm.bias"), arena);
+            INDArray g = Gelus.value(u, arena.take(dt, u.shape()));
             INDArray dG = linearBackward(g, dO, "output.dense", grads);
-            g.close();
-            INDArray du = Gelus.backwardInPlace(u, dG);
+            INDArray du = Gelus.backwardInPlace(u, dG, g);
+            arena.give(g);
             INDArray dH1 = linearBackward(h1, du, "intermediate.dense", grads).addi(dO);
-            du.close();
-            dO.close();
+            arena.give(du, dO);
             INDArray dA = attnNorm.backward(dH1, grads, name(LAYER + "attention.output.LayerNorm.weight"),
-                    name(LAYER + "attention.output.LayerNorm.bias"));
-            dH1.close();
+                    name(LAYER + "attention.output.LayerNorm.bias"), arena);
+            arena.give(dH1);
             INDArray dCtx = linearBackward(ctx, dA, "attention.output.dense", grads);
-            INDArray dCtxh = Heads.split(dCtx, b, l, c.heads());
-            dCtx.close();
-            INDArray dP = Nd4j.matmul(dCtxh, vh, false, true, false);
-            INDArray dVh = Nd4j.matmul(probs, dCtxh, true, false, false);
-            dCtxh.close();
-            INDArray rowDot = dP.mul(probs).sum(true, 3);
+            INDArray dCtxh = Heads.split(dCtx, b, l, c.heads(), arena);
+            INDArray dP = Nd4j.matmul(dCtxh, vh, arena.take(dt, probs.shape()), false, true, false);
+            INDArray dVh = Nd4j.matmul(probs, dCtxh, arena.take(dt, vh.shape()), true, false, false);
+            arena.give(dCtxh);
+            INDArray t = arena.take(dt, probs.shape());
+            INDArray rowDot = dP.mul(probs, t).sum(true, 3);
+            arena.give(t);
             INDArray dS = dP.subi(rowDot).muli(probs).muli(1 / Math.sqrt((double) h / c.heads()));
             rowDot.close();
-            INDArray dQh = Nd4j.matmul(dS, kh);
-            INDArray dKh = Nd4j.matmul(dS, qh, true, false, false);
-            dS.close();
+            INDArray dQh = Nd4j.matmul(dS, kh, arena.take(dt, qh.shape()));
+            INDArray dKh = Nd4j.matmul(dS, qh, arena.take(dt, kh.shape()), true, false, false);
+            arena.give(dS);
             INDArray dX0 = dA;
-            for (Object[] qkv : new Object[][] {{dQh, "attention.self.query"}, {dKh, "attention.self.key"},
-                    {dVh, "attention.self.value"}}) {
-                INDArray d = Heads.merge((INDArray) qkv[0], b, l);
-                ((INDArray) qkv[0]).close();
-                INDArray dx = linearBackward(x0, d, (String) qkv[1], grads);
-                dX0.addi(dx);
-                dx.close();
-                d.close();
+            String[] keys = {"attention.self.query", "attention.self.key", "attention.self.value"};
+            INDArray[] dHeads = {dQh, dKh, dVh};
+            for (int i = 0; i < 3; i++) {
+                INDArray d = Heads.merge(dHeads[i], b, l, arena);
+                linearBackwardInto(x0, d, keys[i], grads, dX0);
+                arena.give(d);
             }
             INDArray dE = embNorm.backward(dX0, grads, name("embeddings.LayerNorm.weight"),
-                    name("embeddings.LayerNorm.bias"));
-            dX0.close();
+                    name("embeddings.LayerNorm.bias"), arena);
+            arena.give(dX0);
             INDArray dE3 = dE.reshape('c', b, l, h);
             grads.put(name("embeddings.word_embeddings.weight"), Embedding.tableGradient(ids, dE3, c.vocab()));
             grads.put(name("embeddings.position_embeddings.weight"),
                     Embedding.tableGradient(positions, dE3, c.maxPositions()));
-            INDArray type = Nd4j.zeros(dE.dataType(), c.typeVocab(), h);
+            INDArray type = Nd4j.zeros(dt, c.typeVocab(), h);
             type.putRow(0, dE.sum(0));
             grads.put(name("embeddings.token_type_embeddings.weight"), type);
-            dE.close();
+            arena.give(dE);
             close();
             return grads;
         }
 
-        /** y = x W + b for the layer's Linear {@code key} ([in, out] weight, as {@link Linear}). */
+        /** y = x W + b for the layer's Linear {@code key} ([in, out] weight, as {@link Linear}); an arena array. */
         private INDArray linear(INDArray x, String key) {
             INDArray w = p(LAYER + key + ".weight");
-            INDArray y = Nd4j.createUninitialized(x.dataType(), x.size(0), w.size(1));
+            INDArray y = arena.take(x.dataType(), x.size(0), w.size(1));
             Nd4j.gemm(x, w, y, false, false, 1.0, 0.0);
             return y.addiRowVector(p(LAYER + key + ".bias"));
         }
 
-        /** Puts dW = xᵀ dy and db = Σ dy; returns dx = dy Wᵀ. */
+        /** Puts dW = xᵀ dy and db = Σ dy; returns dx = dy Wᵀ (an arena array). */
         private INDArray linearBackward(INDArray x, INDArray dy, String key, Map<String, INDArray> grads) {
+            INDArray w = p(LAYER + key + ".weight");
+            INDArray dx = arena.take(dy.dataType(), dy.size(0), w.size(0));
+            linearBackwardInto(x, dy, key, grads, null);
+            Nd4j.gemm(dy, w, dx, false, true, 1.0, 0.0);
+            return dx;
+        }
+
+        /** Puts dW = xᵀ dy and db = Σ dy, and adds dy Wᵀ to {@code dxSum} when it is given. */
+        private void linearBackwardInto(INDArray x, INDArray dy, String key, Map<String, INDArray> grads,
+                                        INDArray dxSum) {
             INDArray w = p(LAYER + key + ".weight");
             INDArray dw = Nd4j.createUninitialized(w.dataType(), w.shape());
             Nd4j.gemm(x, dy, dw, true, false, 1.0, 0.0);
             grads.put(name(LAYER + key + ".weight"), dw);
             INDArray bias = p(LAYER + key + ".bias");
             grads.put(name(LAYER + key + ".bias"), dy.sum(0).reshape(bias.shape()));
-            INDArray dx = Nd4j.createUninitialized(dy.dataType(), dy.size(0), w.size(0));
-            Nd4j.gemm(dy, w, dx, false, true, 1.0, 0.0);
-            return dx;
+            if (dxSum != null) {
+                Nd4j.gemm(dy, w, dxSum, false, true, 1.0, 1.0);
+            }
         }
 
-        /** Frees what the pass kept (not the output). */
+        /** Returns what the pass kept to the arena (not the output). */
         @Override
         public void close() {
-            for (INDArray a : new INDArray[] {qh, kh, vh, probs, ctx, u}) {
-                if (a != null) {
-                    a.close();
-                }
-            }
+            arena.give(qh, kh, vh, probs, ctx, u);
             for (Norm nm : new Norm[] {embNorm, attnNorm, outNorm}) {
                 if (nm != null) {
-                    nm.release(nm != outNorm);
+                    nm.release(arena);
                 }
             }
             qh = kh = vh = probs = ctx = u = null;
@@ -245,12 +250,21 @@ public final class EagerTextEncoder {
         private Heads() {
         }
 
-        static INDArray split(INDArray x, long b, long l, int heads) {
-            return x.reshape('c', b, l, heads, x.size(1) / heads).permute(0, 2, 1, 3).dup('c');
+        /** [B·L, H] -> [B, heads, L, H/heads] (an arena array); gives x back to the arena. */
+        static INDArray split(INDArray x, long b, long l, int heads, Arena arena) {
+            long hd = x.size(1) / heads;
+            INDArray out = arena.take(x.dataType(), b, heads, l, hd);
+            out.assign(x.reshape('c', b, l, heads, hd).permute(0, 2, 1, 3));
+            arena.give(x);
+            return out;
         }
 
-        static INDArray merge(INDArray x, long b, long l) {
-            return x.permute(0, 2, 1, 3).dup('c').reshape('c', b * l, x.size(1) * x.size(3));
+        /** [B, heads, L, H/heads] -> [B·L, H] (an arena array); gives x back to the arena. */
+        static INDArray merge(INDArray x, long b, long l, Arena arena) {
+            INDArray out = arena.take(x.dataType(), b * l, x.size(1) * x.size(3));
+            out.reshape('c', b, l, x.size(1), x.size(3)).assign(x.permute(0, 2, 1, 3));
+            arena.give(x);
+            return out;
         }
 
         /** exp(s − max) / Σ exp(s − max) over the last axis, in place. */
@@ -266,33 +280,33 @@ public final class EagerTextEncoder {
         }
     }
 
-    /** The exact GELU 0.5·u·(1 + erf(u/√2)) and its derivative. */
+    /** The exact GELU 0.5·u·(1 + erf(u/√2)) and its derivative, in given arrays. */
     private static final class Gelus {
         private Gelus() {
         }
 
-        static INDArray value(INDArray u) {
-            INDArray cdf = phi(u);
-            return cdf.muli(u);
+        /** GELU(u) written into {@code out}. */
+        static INDArray value(INDArray u, INDArray out) {
+            return phi(u, out).muli(u);
         }
 
-        /** dG ⊙ (Φ(u) + u·φ(u)), written into dG. */
-        static INDArray backwardInPlace(INDArray u, INDArray dG) {
-            INDArray cdf = phi(u);
-            INDArray pdf = u.mul(u).muli(-0.5);
-            Transforms.exp(pdf, false);
-            pdf.muli(1 / Math.sqrt(2 * Math.PI)).muli(u).addi(cdf);
-            cdf.close();
-            dG.muli(pdf);
-            pdf.close();
-            return dG;
+        /**
+         * dG ⊙ (Φ(u) + u·φ(u)) written into dG, using {@code scratch} and overwriting u (which the backward no
+         * longer needs): no array is allocated.
+         */
+        static INDArray backwardInPlace(INDArray u, INDArray dG, INDArray scratch) {
+            phi(u, scratch).muli(dG);
+            dG.muli(u);
+            u.muli(u).muli(-0.5);
+            Transforms.exp(u, false);
+            return dG.muli(u).muli(1 / Math.sqrt(2 * Math.PI)).addi(scratch);
         }
 
-        /** Φ(u) = 0.5·(1 + erf(u/√2)). */
-        private static INDArray phi(INDArray u) {
-            INDArray t = u.mul(1 / Math.sqrt(2));
-            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Erf(t, t));
-            return t.addi(1.0).muli(0.5);
+        /** Φ(u) = 0.5·(1 + erf(u/√2)) written into {@code out}. */
+        private static INDArray phi(INDArray u, INDArray out) {
+            u.mul(1 / Math.sqrt(2), out);
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Erf(out, out));
+            return out.addi(1.0).muli(0.5);
         }
     }
 }

@@ -65,6 +65,11 @@ public final class Embedding {
         return rows.reshape(ids.size(0), ids.size(1), table.size(1));
     }
 
+    /** The rows of {@code table} for ids [B, L], written into {@code dest} [B·L, H]. */
+    static INDArray rowsInto(INDArray table, INDArray ids, INDArray dest) {
+        return Nd4j.pullRows(table, dest, 1, checkedIds(ids, table.size(0)));
+    }
+
     /**
      * The gradient of a loss with respect to {@code table} [V, H], given its gradient with respect to the looked-up
      * rows [B, L, H] of ids [B, L]: each row's gradient added to its id's row (∂L/∂T_v = Σ_{n: id_n = v} ∂L/∂R_n),
