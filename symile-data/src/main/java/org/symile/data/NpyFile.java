@@ -92,6 +92,9 @@ public final class NpyFile implements TensorSource {
             Object descr = dict.get("descr");
             Object fortran = dict.get("fortran_order");
             Object shapeObj = dict.get("shape");
+            if (descr == null) {
+                throw new IllegalArgumentException(file + ": header has no 'descr' field (corrupt .npy header?)");
+            }
             if (!(descr instanceof String d)) {
                 throw new IllegalArgumentException(file + ": header field 'descr' must be a simple dtype string, got "
                         + descr + " (structured dtypes are not supported)");

@@ -36,11 +36,39 @@ public final class TorchFile implements AutoCloseable {
     }
 
     /**
-     * Opens an archive and resolves its tensors (data stays mapped, not read).
+     * Opens an archive of tensors (a tensor, a state dict, nested dicts and lists) and resolves them (data stays
+     * mapped, not read). Any other class in the pickle is refused.
      *
      * @throws IllegalArgumentException naming the file when it is not a readable torch.save archive
      */
     public static TorchFile open(Path file) {
+        return open(file, false);
+    }
+
+    /**
+     * Opens any torch.save archive, e.g. a PyTorch Lightning checkpoint: objects of classes this reader does not
+     * know (Lightning's AttributeDict, argparse's Namespace, ...) become inert maps of what the pickle put into
+     * them, {@code pathlib} paths their strings. No pickle code is ever run, in either mode.
+     *
+     * @throws IllegalArgumentException naming the file when it is not a readable torch.save archive
+     */
+    public static TorchFile openAny(Path file) {
+        return open(file, true);
+    }
+
+    private static TorchFile open(Path file, boolean inert) {
+        try {
+            return read(file, inert);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (UncheckedIOException e) {
+            throw new IllegalArgumentException(file + ": cannot read: " + what(e.getCause()), e);
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new IllegalArgumentException(file + ": corrupt torch.save archive (" + what(e) + ")", e);
+        }
+    }
+
+    private static TorchFile read(Path file, boolean inert) {
         if (!Files.isRegularFile(file)) {
             throw new IllegalArgumentException(file + ": no such file");
         }
@@ -77,19 +105,31 @@ public final class TorchFile implements AutoCloseable {
                     little = !"big".equals(new String(readEntry(zip, bo.name()), StandardCharsets.US_ASCII).trim());
                 }
                 byte[] pickle = readEntry(zip, pkl);
-                Object obj = Unpickler.load(pickle, file.toString());
+                Object obj = Unpickler.load(pickle, file.toString(), inert);
                 List<MappedRegion> regions = new ArrayList<>();
                 Map<String, MappedRegion> byKey = new HashMap<>();
                 Object root = resolve(obj, file, prefix, entries, little, regions, byKey);
                 return new TorchFile(file, root, regions);
             }
+        } catch (java.util.zip.ZipException e) {
+            throw new IllegalArgumentException(file + ": corrupt zip archive (" + what(e) + ")", e);
         } catch (IOException e) {
-            throw new UncheckedIOException(file + ": cannot read: " + e.getMessage(), e);
+            throw new IllegalArgumentException(file + ": cannot read (" + what(e) + ")", e);
         }
+    }
+
+    /** An exception's class and message, for messages (some JDK exceptions have none). */
+    private static String what(Throwable e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": "
+                + e.getMessage();
     }
 
     private static byte[] readEntry(ZipFile zip, String name) throws IOException {
         ZipEntry e = zip.getEntry(name);
+        if (e == null) {
+            throw new IllegalArgumentException(zip.getName() + ": the zip's own directory has no entry " + name
+                    + " (corrupt archive)");
+        }
         try (InputStream in = zip.getInputStream(e)) {
             return in.readAllBytes();
         }
@@ -118,7 +158,8 @@ public final class TorchFile implements AutoCloseable {
                     t.shape(), t.stride());
         }
         if (o instanceof Map<?, ?> m) {
-            Map<String, Object> out = new LinkedHashMap<>();
+            Map<Object, Object> out = m instanceof PickledObject p ? new PickledObject(p.className(), p.args())
+                    : new LinkedHashMap<>();
             for (Map.Entry<?, ?> e : m.entrySet()) {
                 out.put(String.valueOf(e.getKey()), resolve(e.getValue(), file, prefix, entries, little, regions,
                         byKey));
@@ -139,7 +180,10 @@ public final class TorchFile implements AutoCloseable {
         return file;
     }
 
-    /** The saved object: a {@link TensorSource}, a map, a list, or a plain value. */
+    /**
+     * The saved object: a {@link TensorSource}, a map (string keys; a {@link PickledObject} for an unknown class
+     * read by {@link #openAny}), a list, a string, a number, a boolean, bytes or null.
+     */
     public Object root() {
         return root;
     }

@@ -33,21 +33,39 @@ final class Unpickler {
 
     private final ByteBuffer in;
     private final String where;
+    private final boolean inert;
     private final java.util.ArrayDeque<Integer> marks = new java.util.ArrayDeque<>();
     private final List<Object> stackList = new ArrayList<>();
     private final Map<Long, Object> memo = new HashMap<>();
 
-    private Unpickler(byte[] data, String where) {
+    private Unpickler(byte[] data, String where, boolean inert) {
         this.in = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
         this.where = where;
+        this.inert = inert;
     }
 
-    /** Unpickles {@code data}; {@code where} names the file in errors. */
+    /** Unpickles {@code data}, refusing any class but torch's tensor rebuilders; {@code where} names the file. */
     static Object load(byte[] data, String where) {
+        return load(data, where, false);
+    }
+
+    /**
+     * Unpickles {@code data}. Nothing is ever executed: with {@code inert} false any class other than torch's tensor
+     * rebuilders and OrderedDict is refused; with it true such objects become {@link PickledObject}s (Lightning's
+     * AttributeDict, argparse Namespace, ...) and paths their strings.
+     *
+     * @throws IllegalArgumentException naming {@code where} for malformed, truncated or refused data
+     */
+    static Object load(byte[] data, String where, boolean inert) {
         try {
-            return new Unpickler(data, where).run();
+            return new Unpickler(data, where, inert).run();
         } catch (java.nio.BufferUnderflowException e) {
             throw new IllegalArgumentException(where + ": truncated pickle data");
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (RuntimeException | StackOverflowError e) {
+            throw new IllegalArgumentException(where + ": malformed pickle data (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
         }
     }
 
@@ -62,12 +80,12 @@ final class Unpickler {
                 case '(' -> mark();
                 case 'X' -> push(string(in.getInt()));
                 case 0x8c -> push(string(in.get() & 0xff));
-                case 0x8d -> push(string((int) in.getLong()));
+                case 0x8d -> push(string(intLength(in.getLong())));
                 case 'T' -> push(string(in.getInt()));
                 case 'U' -> push(string(in.get() & 0xff));
                 case 'B' -> push(bytes(in.getInt()));
                 case 'C' -> push(bytes(in.get() & 0xff));
-                case 0x8e -> push(bytes((int) in.getLong()));
+                case 0x8e -> push(bytes(intLength(in.getLong())));
                 case 'J' -> push((long) in.getInt());
                 case 'K' -> push((long) (in.get() & 0xff));
                 case 'M' -> push((long) (in.getShort() & 0xffff));
@@ -104,11 +122,11 @@ final class Unpickler {
                 }
                 case 'a' -> {
                     Object v = pop();
-                    list(peek()).add(v);
+                    appendTarget(peek()).add(v);
                 }
                 case 'e' -> {
                     List<Object> items = popMark();
-                    list(peek()).addAll(items);
+                    appendTarget(peek()).addAll(items);
                 }
                 case 'c' -> push(global(line(), line()));
                 case 0x93 -> {
@@ -121,14 +139,25 @@ final class Unpickler {
                     Object fn = pop();
                     push(reduce(fn, list(args)));
                 }
-                case 0x81 -> throw new IllegalArgumentException(where + ": pickle creates an object with NEWOBJ, which"
-                        + " a tensor file does not need; refusing it");
+                case 0x81 -> {
+                    Object args = pop();
+                    push(newObject(pop(), list(args)));
+                }
+                case 0x92 -> {
+                    pop(); // keyword arguments
+                    Object args = pop();
+                    push(newObject(pop(), list(args)));
+                }
                 case 'b' -> {
-                    pop(); // state: OrderedDict metadata (e.g. a state dict's _metadata) is ignored
-                    if (!(peek() instanceof Map)) {
+                    Object state = pop();
+                    Object target = peek();
+                    if (target instanceof PickledObject o) {
+                        build(o, state);
+                    } else if (!(target instanceof Map)) {
                         throw new IllegalArgumentException(where + ": pickle sets the state of a "
-                                + describe(peek()) + "; refusing it");
+                                + describe(target) + "; refusing it");
                     }
+                    // plain dicts: OrderedDict metadata (e.g. a state dict's _metadata) is ignored
                 }
                 case 'q' -> memo.put((long) (in.get() & 0xff), peek());
                 case 'r' -> memo.put(in.getInt() & 0xffffffffL, peek());
@@ -162,6 +191,9 @@ final class Unpickler {
         if (module.equals("torch") && ElementType.fromTorchStorage(name) != null) {
             return new Global(module, name);
         }
+        if (inert) {
+            return new Global(module, name);
+        }
         throw new IllegalArgumentException(where + ": pickle global '" + full + "' is not allowed: a tensor file may"
                 + " only reference torch's tensor-rebuild functions, storage types and OrderedDict");
     }
@@ -186,8 +218,56 @@ final class Unpickler {
                 }
                 return args.get(0);
             default:
+                if (inert) {
+                    return inertInstance(g, args);
+                }
                 throw new IllegalArgumentException(where + ": pickle calls '" + full + "'; refusing it");
         }
+    }
+
+    /** NEWOBJ: cls.__new__(cls, *args), as inert data (refused unless inert). */
+    private Object newObject(Object cls, List<Object> args) {
+        if (!inert || !(cls instanceof Global g)) {
+            throw new IllegalArgumentException(where + ": pickle creates an object of " + describe(cls)
+                    + ", which a tensor file does not need; refusing it");
+        }
+        return inertInstance(g, args);
+    }
+
+    private Object inertInstance(Global g, List<Object> args) {
+        if (g.module().equals("pathlib") && g.name().endsWith("Path")) {
+            StringBuilder sb = new StringBuilder();
+            for (Object part : args) {
+                String p = String.valueOf(part);
+                if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '/') {
+                    sb.append('/');
+                }
+                sb.append(p);
+            }
+            return sb.toString();
+        }
+        return new PickledObject(g.module() + "." + g.name(), args);
+    }
+
+    /** BUILD on an inert object: a dict state (or the dict of a (state, slots) pair) becomes its entries. */
+    private void build(PickledObject o, Object state) {
+        if (state instanceof Map<?, ?> m) {
+            o.putAll(m);
+        } else if (state instanceof List<?> l && l.size() == 2) {
+            for (Object part : l) {
+                if (part instanceof Map<?, ?> m) {
+                    o.putAll(m);
+                }
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<Object> appendTarget(Object o) {
+        if (o instanceof PickledObject io) {
+            return (List<Object>) io.computeIfAbsent("__items__", k -> new ArrayList<>());
+        }
+        return list(o);
     }
 
     private Object persistent(Object pid) {
@@ -212,18 +292,33 @@ final class Unpickler {
     }
 
     private String string(int n) {
+        checkLength(n);
         byte[] b = new byte[n];
         in.get(b);
         return new String(b, StandardCharsets.UTF_8);
     }
 
     private byte[] bytes(int n) {
+        checkLength(n);
         byte[] b = new byte[n];
         in.get(b);
         return b;
     }
 
+    private int intLength(long n) {
+        checkLength(n);
+        return (int) n;
+    }
+
+    private void checkLength(long n) {
+        if (n < 0 || n > in.remaining()) {
+            throw new IllegalArgumentException(where + ": malformed pickle (a length of " + n + " bytes with "
+                    + in.remaining() + " left)");
+        }
+    }
+
     private Object longN(int n) {
+        checkLength(n);
         byte[] b = new byte[n];
         in.get(b);
         long v = 0;
@@ -318,6 +413,7 @@ final class Unpickler {
     }
 
     private static String describe(Object o) {
-        return o == null ? "None" : o instanceof Global g ? g.module() + "." + g.name() : o.getClass().getSimpleName();
+        return o == null ? "None" : o instanceof Global g ? g.module() + "." + g.name()
+                : o instanceof PickledObject io ? io.className() : o.getClass().getSimpleName();
     }
 }

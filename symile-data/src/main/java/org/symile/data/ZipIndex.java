@@ -26,7 +26,29 @@ final class ZipIndex {
     private ZipIndex() {
     }
 
+    /**
+     * The archive's entries by name.
+     *
+     * @throws IllegalArgumentException naming the file when its zip structure is corrupt or truncated
+     */
     static Map<String, Entry> read(Path file) throws IOException {
+        try {
+            return parse(file);
+        } catch (IllegalArgumentException e) {
+            if (e.getMessage() != null && e.getMessage().startsWith(file.toString())) {
+                throw e;
+            }
+            throw new IllegalArgumentException(file + ": corrupt zip archive (" + e.getMessage() + ")", e);
+        } catch (IndexOutOfBoundsException | java.nio.BufferUnderflowException | ArithmeticException
+                 | NegativeArraySizeException e) {
+            throw new IllegalArgumentException(file + ": corrupt zip archive (" + e.getClass().getSimpleName()
+                    + " in its directory)", e);
+        } catch (java.io.EOFException e) {
+            throw new IllegalArgumentException(file + ": truncated zip archive", e);
+        }
+    }
+
+    private static Map<String, Entry> parse(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = ch.size();
             int tail = (int) Math.min(size, 65_557);
@@ -54,8 +76,10 @@ final class ZipIndex {
                 cdSize = z.getLong(40);
                 cdOffset = z.getLong(48);
             }
-            if (cdOffset + cdSize > size) {
-                throw new IllegalArgumentException(file + ": truncated zip archive");
+            if (cdOffset < 0 || cdSize < 0 || cdOffset + cdSize > size || cdSize > Integer.MAX_VALUE
+                    || entries < 0 || entries > cdSize / 46) {
+                throw new IllegalArgumentException(file + ": truncated or corrupt zip archive (central directory of "
+                        + entries + " entries, " + cdSize + " bytes at " + cdOffset + " in a file of " + size + ")");
             }
             ByteBuffer cd = read(ch, cdOffset, (int) cdSize);
             Map<String, Entry> out = new LinkedHashMap<>();
@@ -95,12 +119,16 @@ final class ZipIndex {
                     }
                     x += 4 + len;
                 }
+                if (local < 0 || local + 30 > size) {
+                    throw new IllegalArgumentException(file + ": corrupt zip central directory (entry " + name
+                            + " at " + local + ")");
+                }
                 ByteBuffer lh = read(ch, local, 30);
                 if (lh.getInt(0) != 0x04034b50) {
                     throw new IllegalArgumentException(file + ": corrupt zip local header for " + name);
                 }
                 long data = local + 30 + (lh.getShort(26) & 0xffff) + (lh.getShort(28) & 0xffff);
-                if (data + csize > size) {
+                if (csize < 0 || data + csize > size) {
                     throw new IllegalArgumentException(file + ": entry " + name + " runs past the end of the file"
                             + " (truncated?)");
                 }
@@ -115,7 +143,7 @@ final class ZipIndex {
         ByteBuffer b = ByteBuffer.allocate(n).order(ByteOrder.LITTLE_ENDIAN);
         while (b.hasRemaining()) {
             if (ch.read(b, at + b.position()) < 0) {
-                throw new IOException("unexpected end of file");
+                throw new java.io.EOFException("unexpected end of file");
             }
         }
         return b.flip();

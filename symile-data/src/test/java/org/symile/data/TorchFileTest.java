@@ -70,4 +70,43 @@ class TorchFileTest {
             assertTrue(e.getMessage().contains("expected a single tensor"), e.getMessage());
         }
     }
+
+    /**
+     * A checkpoint in the structure upstream's Lightning code writes (make_checkpoint_fixture.py): read as inert
+     * data, its hyper-parameters (an AttributeDict) keep their class name and values, paths become strings, the
+     * argparse Namespace its attributes, and its tensors resolve; the strict reader refuses the unknown class.
+     */
+    @Test
+    void readsLightningCheckpointsAsInertData() {
+        try (TorchFile f = TorchFile.openAny(Fixtures.path("lightning_m3.ckpt"))) {
+            Map<?, ?> root = (Map<?, ?>) f.root();
+            assertEquals(5L, root.get("epoch"));
+            PickledObject hp = (PickledObject) root.get("hyper_parameters");
+            assertEquals("lightning.fabric.utilities.data.AttributeDict", hp.className());
+            assertEquals("symile_m3", hp.get("experiment"));
+            assertEquals(4L, hp.get("d"));
+            assertEquals(-6.0, hp.get("logit_scale_init"));
+            assertEquals("/data/symile-m3-2", hp.get("data_dir"));
+            PickledObject args = (PickledObject) root.get("args");
+            assertEquals("argparse.Namespace", args.className());
+            assertEquals("symile_m3", args.get("experiment"));
+            TensorSource w = (TensorSource) ((Map<?, ?>) root.get("state_dict")).get("text_encoder.fc.weight");
+            assertEquals("[4, 8]", java.util.Arrays.toString(w.shape()));
+            assertEquals(75, ((Map<?, ?>) root.get("state_dict")).size());
+        }
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TorchFile.open(Fixtures.path("lightning_m3.ckpt")));
+        assertTrue(e.getMessage().contains("lightning_m3.ckpt"), e.getMessage());
+    }
+
+    /** Inert reading never calls anything: a pickle that would run os.system yields a record of the call. */
+    @Test
+    void inertReadingRecordsCallsInsteadOfMakingThem() {
+        try (TorchFile f = TorchFile.openAny(Fixtures.path("bad_evil.pt"))) {
+            PickledObject call = (PickledObject) ((Map<?, ?>) f.root()).get("evil");
+            assertEquals("posix.system", call.className());
+            assertEquals(java.util.List.of("echo pwned"), call.args());
+            assertTrue(((Map<?, ?>) f.root()).get("x") instanceof TensorSource);
+        }
+    }
 }

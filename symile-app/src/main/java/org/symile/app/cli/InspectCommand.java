@@ -28,16 +28,19 @@ import picocli.CommandLine.Spec;
 
 /** {@code symile inspect}: what a tensor file or a split directory holds. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
-        description = {"A .npy or .pt file: format, dtype, shape, min, max, mean and the first values (streamed,"
-                + " never loaded whole). A data directory or split directory: every tensor with its shape and"
-                + " dtype, and whether the row counts of each split agree."})
+        description = {"A .npy file or a torch.save archive of tensors (any extension): format, dtype, shape, min,"
+                + " max, mean and the first values (streamed, never loaded whole). A checkpoint (a PyTorch"
+                + " Lightning one, or this project's): its fields, hyper-parameters and tensors' dtypes and shapes,"
+                + " read without running pickle code. A data directory or split directory: every tensor with its"
+                + " shape and dtype, and whether the row counts of each split agree."})
 public final class InspectCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     @Spec
     private CommandSpec spec;
 
-    @Parameters(paramLabel = "PATH", description = "A .npy/.pt file, a split directory or a data directory.")
+    @Parameters(paramLabel = "PATH", description = "A .npy file, a torch.save archive (.pt, .pth, .bin, .ckpt, ...),"
+            + " a symile checkpoint, a split directory or a data directory.")
     private Path path;
 
     @Option(names = "--json", description = "Print JSON: for a file {format, dtype, shape, min, max, mean, head}.")
@@ -52,30 +55,84 @@ public final class InspectCommand implements Callable<Integer> {
         if (!Files.isRegularFile(path)) {
             throw new IllegalArgumentException(path + ": no such file or directory");
         }
-        String name = path.getFileName().toString();
-        if (name.endsWith(".npy")) {
+        try {
+            return file(out);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            // a reader's failure on a damaged file is bad input, named with the file
+            throw new IllegalArgumentException(path + ": unreadable (" + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")", e);
+        }
+    }
+
+    private int file(PrintWriter out) throws IOException {
+        byte[] head = new byte[6];
+        int n;
+        try (java.io.InputStream in = Files.newInputStream(path)) {
+            n = in.readNBytes(head, 0, head.length);
+        }
+        if (n >= 6 && (head[0] & 0xff) == 0x93 && head[1] == 'N' && head[2] == 'U' && head[3] == 'M') {
             try (NpyFile f = NpyFile.open(path)) {
-                ObjectNode n = describe("npy", f);
-                print(out, n);
+                print(out, describe("npy", f));
             }
-        } else if (name.endsWith(".pt") || name.endsWith(".pth") || name.endsWith(".bin")) {
-            try (TorchFile f = TorchFile.open(path)) {
+        } else if (n >= 2 && head[0] == 'P' && head[1] == 'K' && ArchiveSummary.isSymileCheckpoint(path)) {
+            printTree(out, ArchiveSummary.symileCheckpoint(path, JSON));
+        } else if (n >= 2 && ((head[0] == 'P' && head[1] == 'K') || (head[0] & 0xff) == 0x80)) {
+            try (TorchFile f = TorchFile.openAny(path)) {
                 if (f.root() instanceof TensorSource t) {
                     print(out, describe("pt", t));
-                } else {
-                    ObjectNode n = JSON.createObjectNode();
-                    n.put("format", "pt");
-                    ObjectNode tensors = n.putObject("tensors");
+                } else if (isTensorDict(f.root())) {
+                    ObjectNode node = JSON.createObjectNode();
+                    node.put("format", "pt");
+                    ObjectNode tensors = node.putObject("tensors");
                     for (Map.Entry<String, TensorSource> e : f.tensors().entrySet()) {
                         tensors.set(e.getKey(), describe("pt", e.getValue()));
                     }
-                    print(out, n);
+                    print(out, node);
+                } else {
+                    printTree(out, ArchiveSummary.torchArchive(f));
                 }
             }
         } else {
-            throw new IllegalArgumentException(path + ": expected a .npy or .pt file");
+            throw new IllegalArgumentException(path + ": not a .npy file or a torch.save/zip archive (it starts with"
+                    + " neither the .npy magic string nor a zip signature)");
         }
         return 0;
+    }
+
+    /** A plain (possibly nested) dict whose leaves are all tensors: a state dict. */
+    private static boolean isTensorDict(Object o) {
+        if (!(o instanceof Map<?, ?> m) || o instanceof org.symile.data.PickledObject || m.isEmpty()) {
+            return false;
+        }
+        for (Object v : m.values()) {
+            if (!(v instanceof TensorSource) && !isTensorDict(v)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** A summary tree: as JSON with --json, else indented "key: value" lines. */
+    private void printTree(PrintWriter out, ObjectNode n) throws IOException {
+        if (json) {
+            out.println(JSON.writeValueAsString(n));
+            return;
+        }
+        tree(out, n, "");
+    }
+
+    private static void tree(PrintWriter out, com.fasterxml.jackson.databind.JsonNode n, String indent) {
+        n.fields().forEachRemaining(e -> {
+            com.fasterxml.jackson.databind.JsonNode v = e.getValue();
+            if (v.isObject() && v.size() > 0) {
+                out.println(indent + e.getKey() + ":");
+                tree(out, v, indent + "  ");
+            } else {
+                out.println(indent + e.getKey() + ": " + (v.isTextual() ? v.asText() : v.toString()));
+            }
+        });
     }
 
     private ObjectNode describe(String format, TensorSource t) {
