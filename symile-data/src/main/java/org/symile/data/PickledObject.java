@@ -38,4 +38,38 @@ public final class PickledObject extends LinkedHashMap<Object, Object> {
     public int hashCode() {
         return 31 * className.hashCode() + super.hashCode();
     }
+
+    /** What REDUCE or NEWOBJ of an unknown class makes: a {@code pathlib} path's string, else a PickledObject. */
+    static Object instance(String module, String name, List<Object> args) {
+        if (module.equals("pathlib") && name.endsWith("Path")) {
+            StringBuilder sb = new StringBuilder();
+            for (Object part : args) {
+                if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '/') {
+                    sb.append('/');
+                }
+                sb.append(part);
+            }
+            return sb.toString();
+        }
+        return new PickledObject(module + "." + name, args);
+    }
+
+    /** BUILD: a dict state (or the dicts of a (state, slots) pair) becomes entries; other states are dropped. */
+    void build(Object state) {
+        if (state instanceof java.util.Map<?, ?> m) {
+            putAll(m);
+        } else if (state instanceof List<?> l && l.size() == 2) {
+            for (Object part : l) {
+                if (part instanceof java.util.Map<?, ?> m) {
+                    putAll(m);
+                }
+            }
+        }
+    }
+
+    /** The list a list subclass's APPEND/APPENDS add to. */
+    @SuppressWarnings("unchecked")
+    List<Object> items() {
+        return (List<Object>) computeIfAbsent("__items__", k -> new java.util.ArrayList<>());
+    }
 }

@@ -152,7 +152,7 @@ final class Unpickler {
                     Object state = pop();
                     Object target = peek();
                     if (target instanceof PickledObject o) {
-                        build(o, state);
+                        o.build(state);
                     } else if (!(target instanceof Map)) {
                         throw new IllegalArgumentException(where + ": pickle sets the state of a "
                                 + describe(target) + "; refusing it");
@@ -235,39 +235,11 @@ final class Unpickler {
     }
 
     private Object inertInstance(Global g, List<Object> args) {
-        if (g.module().equals("pathlib") && g.name().endsWith("Path")) {
-            StringBuilder sb = new StringBuilder();
-            for (Object part : args) {
-                String p = String.valueOf(part);
-                if (sb.length() > 0 && sb.charAt(sb.length() - 1) != '/') {
-                    sb.append('/');
-                }
-                sb.append(p);
-            }
-            return sb.toString();
-        }
-        return new PickledObject(g.module() + "." + g.name(), args);
+        return PickledObject.instance(g.module(), g.name(), args);
     }
 
-    /** BUILD on an inert object: a dict state (or the dict of a (state, slots) pair) becomes its entries. */
-    private void build(PickledObject o, Object state) {
-        if (state instanceof Map<?, ?> m) {
-            o.putAll(m);
-        } else if (state instanceof List<?> l && l.size() == 2) {
-            for (Object part : l) {
-                if (part instanceof Map<?, ?> m) {
-                    o.putAll(m);
-                }
-            }
-        }
-    }
-
-    @SuppressWarnings("unchecked")
     private List<Object> appendTarget(Object o) {
-        if (o instanceof PickledObject io) {
-            return (List<Object>) io.computeIfAbsent("__items__", k -> new ArrayList<>());
-        }
-        return list(o);
+        return o instanceof PickledObject io ? io.items() : list(o);
     }
 
     private Object persistent(Object pid) {

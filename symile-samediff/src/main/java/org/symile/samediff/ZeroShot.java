@@ -102,7 +102,7 @@ public final class ZeroShot {
         return best;
     }
 
-    private static long checkArgs(INDArray candidates, List<INDArray> queries) {
+    static long checkArgs(INDArray candidates, List<INDArray> queries) {
         if (queries == null || queries.isEmpty()) {
             throw new IllegalArgumentException("zero-shot queries: expected at least one query modality, got none");
         }
@@ -122,7 +122,7 @@ public final class ZeroShot {
     }
 
     /** The query side of a score, precomputed once: the product (Symile) or sum and pairwise term (CLIP). */
-    private record Query(Score score, INDArray vector, INDArray constant) {
+    record Query(Score score, INDArray vector, INDArray constant) {
         static Query of(Score score, List<INDArray> queries, long d) {
             if (score == Score.SYMILE) {
                 INDArray prod = queries.get(0).dup();
@@ -144,6 +144,7 @@ public final class ZeroShot {
             return new Query(score, sum, pairs);
         }
 
+        /** Scores of every query against candidates [C, d]: [Q, C]. */
         INDArray score(INDArray candidates, double scale) {
             INDArray out = vector.mmul(candidates.transpose());
             if (constant != null) {
