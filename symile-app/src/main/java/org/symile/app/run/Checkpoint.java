@@ -67,6 +67,36 @@ public record Checkpoint(CheckpointMeta meta, Map<String, INDArray> variables, M
     }
 
     /**
+     * Refuses an array entry whose ND4J header declares more data than the entry holds (a damaged length would
+     * otherwise make ND4J allocate it before reading); leaves the stream where it was.
+     */
+    private static void checkArrayHeader(InputStream in, long entrySize, String name) throws IOException {
+        in.mark(1 << 14);
+        DataInputStream d = new DataInputStream(in);
+        d.readUTF();
+        long shapeLength = d.readLong();
+        d.readUTF();
+        if (shapeLength < 0 || shapeLength > 1024) {
+            throw new IOException(name + " has a damaged shape header");
+        }
+        d.skipNBytes(shapeLength * Long.BYTES);
+        d.readUTF();
+        long length = d.readLong();
+        String type = d.readUTF();
+        long width;
+        try {
+            width = org.nd4j.linalg.api.buffer.DataType.valueOf(type).width();
+        } catch (IllegalArgumentException ex) {
+            throw new IOException(name + " has an unknown data type '" + type + "'");
+        }
+        if (length < 0 || (entrySize >= 0 && length > entrySize / Math.max(1, width))) {
+            throw new IOException(name + " declares " + length + " elements of " + type + " in " + entrySize
+                    + " bytes");
+        }
+        in.reset();
+    }
+
+    /**
      * Reads a checkpoint.
      *
      * @throws IllegalArgumentException naming the file when it is missing, not a checkpoint, or of another format
@@ -78,21 +108,29 @@ public record Checkpoint(CheckpointMeta meta, Map<String, INDArray> variables, M
         JsonNode meta = null;
         Map<String, INDArray> vars = new LinkedHashMap<>();
         Map<String, INDArray> opt = new LinkedHashMap<>();
-        try (InputStream in = Files.newInputStream(file); ZipInputStream zip = new ZipInputStream(in)) {
-            ZipEntry e;
-            while ((e = zip.getNextEntry()) != null) {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            java.util.Enumeration<? extends ZipEntry> entries = zip.entries();
+            while (entries.hasMoreElements()) {
+                ZipEntry e = entries.nextElement();
                 String name = e.getName();
-                if (name.equals("meta.json")) {
-                    meta = Json.MAPPER.readTree(zip.readAllBytes());
-                } else if (name.startsWith("var/")) {
-                    vars.put(name.substring(4), Nd4j.read(new DataInputStream(new BufferedInputStream(zip, BUFFER))));
-                } else if (name.startsWith("opt/")) {
-                    opt.put(name.substring(4), Nd4j.read(new DataInputStream(new BufferedInputStream(zip, BUFFER))));
+                try (InputStream in = new BufferedInputStream(zip.getInputStream(e), BUFFER)) {
+                    if (name.equals("meta.json")) {
+                        meta = Json.MAPPER.readTree(in.readNBytes(1 << 26));
+                    } else if (name.startsWith("var/") || name.startsWith("opt/")) {
+                        checkArrayHeader(in, e.getSize(), name);
+                        (name.startsWith("var/") ? vars : opt).put(name.substring(4),
+                                Nd4j.read(new DataInputStream(in)));
+                    }
                 }
             }
         } catch (IOException | RuntimeException ex) {
             throw new IllegalArgumentException("--ckpt_path " + file + ": not a readable symile checkpoint ("
-                    + ex.getClass().getSimpleName() + ": " + ex.getMessage() + ")");
+                    + ex.getClass().getSimpleName() + (ex.getMessage() == null ? ", truncated or corrupt" : ": "
+                    + ex.getMessage()) + ")", ex);
+        } catch (OutOfMemoryError ex) {
+            // a damaged length field asks ND4J for an impossible array
+            throw new IllegalArgumentException("--ckpt_path " + file + ": not a readable symile checkpoint (an array"
+                    + " larger than memory is declared: corrupt file?)", ex);
         }
         String format = meta == null ? null : meta.path("format").asText(null);
         if (format == null || !format.startsWith("symile-checkpoint-")) {

@@ -1,0 +1,80 @@
+package org.symile.app.run;
+
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Seeded mutation test of this project's checkpoint reader ({@code --ckpt_path} of test and resume): damaged
+ * checkpoints (byte flips anywhere, in the arrays' headers, truncations) are either read or refused with an
+ * IllegalArgumentException naming the file; never another exception, a JVM abort or a huge allocation.
+ */
+class CheckpointMutationTest {
+
+    @Test
+    void damagedCheckpointsAreRefusedNamingTheFile(@TempDir Path dir) throws Exception {
+        Path good = dir.resolve("good.ckpt");
+        Nd4j.getRandom().setSeed(3);
+        new Checkpoint(CheckpointTest.meta(1), Map.of("w", Nd4j.rand(DataType.FLOAT, 6, 5), "i",
+                Nd4j.createFromArray(1L, 2L, 3L)), Map.of("m/w", Nd4j.ones(DataType.FLOAT, 6, 5))).write(good);
+        byte[] original = Files.readAllBytes(good);
+        List<String> failures = new ArrayList<>();
+        int[] refused = {0};
+        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
+            SplittableRandom rng = new SplittableRandom(11);
+            for (int k = 0; k < 300; k++) {
+                byte[] m = original.clone();
+                switch (k % 3) {
+                    case 0 -> m = Arrays.copyOf(original, rng.nextInt(original.length));
+                    case 1 -> {
+                        int at = find(original, "var/".getBytes(), rng.nextInt(original.length / 2));
+                        for (int i = 0; i < 1 + rng.nextInt(3); i++) {
+                            m[Math.min(m.length - 1, at + 4 + rng.nextInt(60))] = (byte) rng.nextInt(256);
+                        }
+                    }
+                    default -> {
+                        for (int i = 0; i < 1 + rng.nextInt(4); i++) {
+                            m[rng.nextInt(m.length)] = (byte) rng.nextInt(256);
+                        }
+                    }
+                }
+                Path f = dir.resolve("m" + k + ".ckpt");
+                Files.write(f, m);
+                try {
+                    Checkpoint.read(f);
+                } catch (IllegalArgumentException e) {
+                    refused[0]++;
+                    if (e.getMessage() == null || !e.getMessage().contains(f.toString())
+                            || e.getMessage().contains(": null")) {
+                        failures.add(f.getFileName() + ": " + e.getMessage());
+                    }
+                } catch (Throwable e) {
+                    failures.add(f.getFileName() + ": " + e);
+                }
+            }
+        });
+        assertTrue(failures.isEmpty(), failures.size() + " mishandled:\n" + String.join("\n", failures));
+        assertTrue(refused[0] > 150, "refused " + refused[0] + " of 300");
+    }
+
+    private static int find(byte[] b, byte[] sig, int from) {
+        for (int i = Math.max(0, from); i + sig.length <= b.length; i++) {
+            if (Arrays.equals(Arrays.copyOfRange(b, i, i + sig.length), sig)) {
+                return i;
+            }
+        }
+        return find(b, sig, 0);
+    }
+}
