@@ -3,6 +3,7 @@ package org.symile.app.train;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 import org.symile.app.spec.OptimizerSpec;
 
@@ -48,8 +49,40 @@ public final class AdamW {
             if (config.weightDecay() != 0) {
                 p.muli(1 - config.lr() * config.weightDecay());
             }
-            adamUpdate(config, p, g, mi, vi, stepSize, bc2Sqrt);
+            chunkedUpdate(p, g, mi, vi, stepSize, bc2Sqrt);
         }
+    }
+
+    /** Elements per chunk: bounds adamUpdate's four temporaries (a Symile-M3 head weight is 10M elements). */
+    private static final long CHUNK = 1L << 20;
+
+    /**
+     * {@link #adamUpdate} on chunks of the flattened arrays: the same arithmetic element by element (so the same
+     * numbers), with temporaries of at most {@value #CHUNK} elements instead of four copies of the parameter.
+     */
+    private void chunkedUpdate(INDArray p, INDArray g, INDArray m, INDArray v, double stepSize, double bc2Sqrt) {
+        long n = p.length();
+        if (n <= CHUNK || !contiguous(p, g, m, v)) {
+            adamUpdate(config, p, g, m, v, stepSize, bc2Sqrt);
+            return;
+        }
+        INDArray pf = p.reshape(n);
+        INDArray gf = g.reshape(n);
+        INDArray mf = m.reshape(n);
+        INDArray vf = v.reshape(n);
+        for (long from = 0; from < n; from += CHUNK) {
+            var range = NDArrayIndex.interval(from, Math.min(n, from + CHUNK));
+            adamUpdate(config, pf.get(range), gf.get(range), mf.get(range), vf.get(range), stepSize, bc2Sqrt);
+        }
+    }
+
+    private static boolean contiguous(INDArray... arrays) {
+        for (INDArray a : arrays) {
+            if (a.ordering() != 'c' || a.isView() || a.elementWiseStride() != 1) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -29,11 +30,23 @@ public final class EagerTextEncoder {
     private final TextEncoder.Config c;
     private final Map<String, SDVariable> params;
     private final Arena arena = new Arena();
+    /**
+     * The FFN's GELU output [B·L, intermediate] is never held whole: it is made and consumed this many tokens at a
+     * time (its full size, 128 MiB at B 256 for XLM-R large, was the largest array of a step).
+     */
+    private static final int ROW_BLOCK = 1024;
+    private final int rowBlock;
 
     /** Computes {@code encoder}'s function from its parameter variables' current values. */
     public EagerTextEncoder(TextEncoder encoder) {
+        this(encoder, ROW_BLOCK);
+    }
+
+    /** @param rowBlock tokens per block of the FFN's GELU (tests use small blocks to exercise the blocking) */
+    EagerTextEncoder(TextEncoder encoder, int rowBlock) {
         this.c = encoder.config();
         this.params = encoder.parameters();
+        this.rowBlock = rowBlock;
     }
 
     /**
@@ -117,9 +130,7 @@ public final class EagerTextEncoder {
             arena.give(a);
             h1 = attnNorm.y;
             u = linear(h1, "intermediate.dense");
-            INDArray g = Gelus.value(u, arena.take(dt, u.shape()));
-            INDArray o = linear(g, "output.dense").addi(h1);
-            arena.give(g);
+            INDArray o = ffnOut(u).addi(h1);
             outNorm = Norm.forward(o, p(LAYER + "output.LayerNorm.weight"), p(LAYER + "output.LayerNorm.bias"),
                     c.eps(), arena, false);
             arena.give(o);
@@ -154,10 +165,7 @@ public final class EagerTextEncoder {
             INDArray dy = dOutput.reshape('c', n, h);
             INDArray dO = outNorm.backward(dy, grads, name(LAYER + "output.LayerNorm.weight"),
                     name(LAYER + "output.LayerNorm.bias"), arena);
-            INDArray g = Gelus.value(u, arena.take(dt, u.shape()));
-            INDArray dG = linearBackward(g, dO, "output.dense", grads);
-            INDArray du = Gelus.backwardInPlace(u, dG, g);
-            arena.give(g);
+            INDArray du = ffnBackward(u, dO, grads);
             INDArray dH1 = linearBackward(h1, du, "intermediate.dense", grads).addi(dO);
             arena.give(du, dO);
             INDArray dA = attnNorm.backward(dH1, grads, name(LAYER + "attention.output.LayerNorm.weight"),
@@ -197,6 +205,59 @@ public final class EagerTextEncoder {
             arena.give(dE);
             close();
             return grads;
+        }
+
+        /** GELU(u) W_out + b_out, [N, H] (an arena array), with GELU(u) made one row block at a time. */
+        private INDArray ffnOut(INDArray u) {
+            INDArray w = p(LAYER + "output.dense.weight");
+            INDArray o = arena.take(u.dataType(), u.size(0), w.size(1));
+            INDArray g = arena.take(u.dataType(), Math.min(rowBlock, u.size(0)), u.size(1));
+            INDArray y = arena.take(u.dataType(), g.size(0), w.size(1));
+            for (long r0 = 0; r0 < u.size(0); r0 += rowBlock) {
+                long r1 = Math.min(u.size(0), r0 + rowBlock);
+                INDArray gb = rowsOf(g, r1 - r0);
+                INDArray yb = rowsOf(y, r1 - r0);
+                Gelus.value(u.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()), gb);
+                Nd4j.gemm(gb, w, yb, false, false, 1.0, 0.0);
+                o.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()).assign(yb);
+            }
+            arena.give(g, y);
+            return o.addiRowVector(p(LAYER + "output.dense.bias"));
+        }
+
+        /**
+         * Puts the output Linear's gradients (dW = GELU(u)ᵀ dO accumulated over row blocks) and returns
+         * du = (dO Wᵀ) ⊙ GELU'(u) (an arena array); overwrites u, which the pass no longer needs.
+         */
+        private INDArray ffnBackward(INDArray u, INDArray dO, Map<String, INDArray> grads) {
+            String key = "output.dense";
+            INDArray w = p(LAYER + key + ".weight");
+            INDArray dw = Nd4j.createUninitialized(w.dataType(), w.shape());
+            INDArray g = arena.take(u.dataType(), Math.min(rowBlock, u.size(0)), u.size(1));
+            for (long r0 = 0; r0 < u.size(0); r0 += rowBlock) {
+                long r1 = Math.min(u.size(0), r0 + rowBlock);
+                INDArray gb = rowsOf(g, r1 - r0);
+                Gelus.value(u.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()), gb);
+                Nd4j.gemm(gb, dO.get(NDArrayIndex.interval(r0, r1), NDArrayIndex.all()), dw, true, false, 1.0,
+                        r0 == 0 ? 0.0 : 1.0);
+            }
+            grads.put(name(LAYER + key + ".weight"), dw);
+            grads.put(name(LAYER + key + ".bias"), dO.sum(0).reshape(p(LAYER + key + ".bias").shape()));
+            INDArray dG = arena.take(dO.dataType(), dO.size(0), w.size(0));
+            Nd4j.gemm(dO, w, dG, false, true, 1.0, 0.0);
+            for (long r0 = 0; r0 < u.size(0); r0 += rowBlock) {
+                long r1 = Math.min(u.size(0), r0 + rowBlock);
+                var rows = NDArrayIndex.interval(r0, r1);
+                INDArray gb = rowsOf(g, r1 - r0);
+                Gelus.backwardInPlace(u.get(rows, NDArrayIndex.all()), dG.get(rows, NDArrayIndex.all()), gb);
+            }
+            arena.give(g);
+            return dG;
+        }
+
+        /** The first {@code rows} rows of a block array (the whole array for a full block). */
+        private INDArray rowsOf(INDArray block, long rows) {
+            return rows == block.size(0) ? block : block.get(NDArrayIndex.interval(0, rows), NDArrayIndex.all());
         }
 
         /** y = x W + b for the layer's Linear {@code key} ([in, out] weight, as {@link Linear}); an arena array. */

@@ -64,12 +64,14 @@ class EagerTextEncoderTest {
         return out;
     }
 
-    @Test
-    void matchesTheGraphEncoderInValueAndEveryGradient() {
+    /** Row blocks of 4 and 5 tokens (18 in all: a partial last block) and one block for everything. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(ints = {4, 5, 1024})
+    void matchesTheGraphEncoderInValueAndEveryGradient(int rowBlock) {
         Setup s = setup();
         INDArray expected = s.sd().output(s.feed(), s.enc().output().name()).get(s.enc().output().name());
         Map<String, INDArray> expectedGrads = s.sd().calculateGradients(s.feed(), variables(s.sd()));
-        EagerTextEncoder eager = new EagerTextEncoder(s.enc());
+        EagerTextEncoder eager = new EagerTextEncoder(s.enc(), rowBlock);
         EagerTextEncoder.Pass pass = eager.forward(s.feed().get("ids"), s.feed().get("pos"), s.feed().get("mask"),
                 true);
         assertTrue(expected.equalsWithEps(pass.output(), 1e-12), "output");
