@@ -8,6 +8,7 @@ import org.symile.app.io.RunDirectory;
 import org.symile.app.run.Json;
 import org.symile.app.spec.LossFn;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -45,42 +46,21 @@ public final class ExampleCommand implements Runnable {
                     + " kept; zero-shot test accuracy of predicting the first bit from the other seven (chance"
                     + " 0.5)."})
     static final class BinaryXor8 implements Callable<Integer> {
-        private static final BinaryXor8Example.Config D = BinaryXor8Example.Config.defaults();
         @Spec
         private CommandSpec spec;
-        @Option(names = "--loss_fn", defaultValue = "symile", description = "symile or clip (default: symile).")
-        private String lossFn;
+        @Mixin
+        private ExampleFlags f;
         @Option(names = "--modalities", defaultValue = "8", description = "M (default: 8).")
         private int modalities;
-        @Option(names = "--d", defaultValue = "16", description = "Representation width (default: 16).")
-        private int d;
         @Option(names = "--epochs", defaultValue = "50", description = "Default: 50.")
         private int epochs;
-        @Option(names = "--lr", defaultValue = "0.1", description = "Default: 0.1.")
-        private double lr;
-        @Option(names = "--weight_decay", defaultValue = "0.01", description = "Default: 0.01.")
-        private double weightDecay;
-        @Option(names = "--batch_sz", defaultValue = "1000", description = "Default: 1000.")
-        private int batchSz;
-        @Option(names = "--train_n", defaultValue = "10000", description = "Default: 10000.")
-        private int trainN;
-        @Option(names = "--val_n", defaultValue = "1000", description = "Default: 1000.")
-        private int valN;
         @Option(names = "--test_n", defaultValue = "5000", description = "Default: 5000.")
         private int testN;
-        @Option(names = "--logit_scale_init", defaultValue = "-0.3", description = "Default: -0.3.")
-        private double logitScaleInit;
-        @Option(names = "--seed", defaultValue = "0", description = "Seeds the data, initialisation, negatives and"
-                + " shuffling (default: 0).")
-        private long seed;
-        @Option(names = "--save_dir", paramLabel = "DIR", description = "Also write results.json into a new run"
-                + " directory here.")
-        private Path saveDir;
 
         @Override
         public Integer call() throws java.io.IOException {
-            BinaryXor8Example.Config c = new BinaryXor8Example.Config(modalities, d, LossFn.fromFlag(lossFn), epochs,
-                    lr, weightDecay, batchSz, trainN, valN, testN, logitScaleInit, seed);
+            BinaryXor8Example.Config c = new BinaryXor8Example.Config(modalities, f.d, LossFn.fromFlag(f.lossFn),
+                    epochs, f.lr, f.weightDecay, f.batchSz, f.trainN, f.valN, testN, f.logitScaleInit, f.seed);
             BinaryXor8Example.Result r = BinaryXor8Example.run(c);
             ObjectNode out = Json.MAPPER.createObjectNode();
             out.put("example", "binary_xor_" + modalities);
@@ -89,8 +69,8 @@ public final class ExampleCommand implements Runnable {
             out.put("best_epoch", r.bestEpoch());
             out.put("best_val_loss", r.valLosses().get(r.bestEpoch() - 1));
             out.put("logit_scale", r.logitScale());
-            out.put("seed", seed);
-            report(spec, saveDir, out);
+            out.put("seed", f.seed);
+            report(spec, f.saveDir, out);
             return 0;
         }
     }

@@ -2,7 +2,6 @@ package org.symile.app.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -10,6 +9,7 @@ import org.symile.app.examples.MissingModalitiesExample;
 import org.symile.app.run.Json;
 import org.symile.app.spec.LossFn;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -26,44 +26,25 @@ final class MissingModalitiesCommand implements Callable<Integer> {
     @Option(names = "--q", split = ",", defaultValue = "0,0.25,0.5,0.75", paramLabel = "Q[,Q...]",
             description = "Missing probabilities, each in [0, 1) (default: ${DEFAULT-VALUE}).")
     private List<Double> qs;
-    @Option(names = "--loss_fn", defaultValue = "symile", description = "symile or clip (default: symile).")
-    private String lossFn;
+    @Mixin
+    private ExampleFlags f;
     @Option(names = "--d_v", defaultValue = "3", description = "Bits per vector (default: 3).")
     private int dV;
-    @Option(names = "--d", defaultValue = "16", description = "Representation width (default: 16).")
-    private int d;
     @Option(names = "--epochs", defaultValue = "30", description = "Default: 30.")
     private int epochs;
-    @Option(names = "--lr", defaultValue = "0.1", description = "Default: 0.1.")
-    private double lr;
-    @Option(names = "--weight_decay", defaultValue = "0.01", description = "Default: 0.01.")
-    private double weightDecay;
-    @Option(names = "--batch_sz", defaultValue = "1000", description = "Default: 1000.")
-    private int batchSz;
-    @Option(names = "--train_n", defaultValue = "10000", description = "Default: 10000.")
-    private int trainN;
-    @Option(names = "--val_n", defaultValue = "1000", description = "Default: 1000.")
-    private int valN;
     @Option(names = "--test_n", defaultValue = "2000", description = "Default: 2000.")
     private int testN;
-    @Option(names = "--logit_scale_init", defaultValue = "-0.3", description = "Default: -0.3.")
-    private double logitScaleInit;
-    @Option(names = "--seed", defaultValue = "0", description = "Default: 0.")
-    private long seed;
-    @Option(names = "--save_dir", paramLabel = "DIR", description = "Also write results.json into a new run"
-            + " directory here.")
-    private Path saveDir;
 
     @Override
     public Integer call() throws java.io.IOException {
         List<MissingModalitiesExample.Config> configs = new ArrayList<>();
         for (double q : qs) {
-            configs.add(new MissingModalitiesExample.Config(dV, d, LossFn.fromFlag(lossFn), q, epochs, lr,
-                    weightDecay, batchSz, trainN, valN, testN, logitScaleInit, seed));
+            configs.add(new MissingModalitiesExample.Config(dV, f.d, LossFn.fromFlag(f.lossFn), q, epochs, f.lr,
+                    f.weightDecay, f.batchSz, f.trainN, f.valN, testN, f.logitScaleInit, f.seed));
         }
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("example", "missing_modalities");
-        out.put("loss_fn", lossFn);
+        out.put("loss_fn", f.lossFn);
         out.put("d_v", dV);
         out.put("chance", Math.pow(2, -dV));
         ArrayNode rows = out.putArray("results");
@@ -71,7 +52,7 @@ final class MissingModalitiesCommand implements Callable<Integer> {
             MissingModalitiesExample.Result r = MissingModalitiesExample.run(c);
             rows.addObject().put("q", r.q()).put("test_acc", r.testAcc()).put("best_epoch", r.bestEpoch());
         }
-        ExampleCommand.report(spec, saveDir, out);
+        ExampleCommand.report(spec, f.saveDir, out);
         return 0;
     }
 }

@@ -41,18 +41,8 @@ final class XorBits {
         return out;
     }
 
-    /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */
+    /** A uniformly random permutation of 0..n-1 (Fisher–Yates, as the negatives are drawn). */
     static int[] permutation(int n, SplittableRandom rng) {
-        int[] p = new int[n];
-        for (int i = 0; i < n; i++) {
-            p[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = p[i];
-            p[i] = p[j];
-            p[j] = t;
-        }
-        return p;
+        return org.symile.samediff.Permutations.random(rng).next(0, 0, n);
     }
 }

@@ -11,7 +11,9 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.spec.OptimizerSpec;
@@ -87,8 +89,8 @@ public abstract class SameDiffModel implements TrainableModel {
      * variable (placeholders get no gradients), but neither trained nor saved; its gradient reaches
      * {@link #externalGradients}. Call before {@link #finish}.
      */
-    protected final SDVariable fedVariable(String name, org.nd4j.linalg.api.buffer.DataType type, long... shape) {
-        SDVariable v = sd.var(name, org.nd4j.linalg.factory.Nd4j.zeros(type, shape));
+    protected final SDVariable fedVariable(String name, DataType type, long... shape) {
+        SDVariable v = sd.var(name, Nd4j.zeros(type, shape));
         fed.add(name);
         return v;
     }

@@ -1,9 +1,12 @@
 package org.symile.samediff.nn;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.transforms.strict.Erf;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
@@ -55,11 +58,11 @@ public final class EagerTextEncoder {
      * @param keep whether to keep what {@link Pass#backward} needs (training); false frees it at once
      */
     public Pass forward(INDArray ids, INDArray positions, INDArray mask, boolean keep) {
-        if (ids.rank() != 2 || !java.util.Arrays.equals(ids.shape(), positions.shape())
-                || !java.util.Arrays.equals(ids.shape(), mask.shape())) {
+        if (ids.rank() != 2 || !Arrays.equals(ids.shape(), positions.shape())
+                || !Arrays.equals(ids.shape(), mask.shape())) {
             throw new IllegalArgumentException("text encoder: ids, positions and mask must all be [B, L], got "
-                    + java.util.Arrays.toString(ids.shape()) + ", " + java.util.Arrays.toString(positions.shape())
-                    + ", " + java.util.Arrays.toString(mask.shape()));
+                    + Arrays.toString(ids.shape()) + ", " + Arrays.toString(positions.shape())
+                    + ", " + Arrays.toString(mask.shape()));
         }
         return new Pass(ids, positions, mask, keep);
     }
@@ -103,7 +106,7 @@ public final class EagerTextEncoder {
             n = b * l;
             long h = c.hidden();
             INDArray word = p("embeddings.word_embeddings.weight");
-            org.nd4j.linalg.api.buffer.DataType dt = word.dataType();
+            DataType dt = word.dataType();
             INDArray e = Embedding.rowsInto(word, ids, arena.take(dt, n, h));
             INDArray pos = Embedding.rowsInto(p("embeddings.position_embeddings.weight"), positions,
                     arena.take(dt, n, h));
@@ -160,7 +163,7 @@ public final class EagerTextEncoder {
                 throw new IllegalStateException("text encoder: backward needs a kept forward pass, run once");
             }
             long h = c.hidden();
-            org.nd4j.linalg.api.buffer.DataType dt = u.dataType();
+            DataType dt = u.dataType();
             Map<String, INDArray> grads = new LinkedHashMap<>();
             INDArray dy = dOutput.reshape('c', n, h);
             INDArray dO = outNorm.backward(dy, grads, name(LAYER + "output.LayerNorm.weight"),
@@ -366,7 +369,7 @@ public final class EagerTextEncoder {
         /** Φ(u) = 0.5·(1 + erf(u/√2)) written into {@code out}. */
         private static INDArray phi(INDArray u, INDArray out) {
             u.mul(1 / Math.sqrt(2), out);
-            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Erf(out, out));
+            Nd4j.getExecutioner().exec(new Erf(out, out));
             return out.addi(1.0).muli(0.5);
         }
     }
