@@ -62,10 +62,7 @@ final class ReleasingMemory {
     private final Set<String> ran = new HashSet<>();
     private boolean active;
     private boolean listening;
-    private long pooledBytes;
     private long releasedBytes;
-    private long liveBytes;
-    private long peakLiveBytes;
 
     /**
      * Prepares one gradient step of {@code sd}: installs the memory manager on this thread's session of the gradient
@@ -113,8 +110,6 @@ final class ReleasingMemory {
         liveOnRoot.clear();
         ran.clear();
         releasedBytes = 0;
-        liveBytes = 0;
-        peakLiveBytes = 0;
         active = true;
     }
 
@@ -127,16 +122,6 @@ final class ReleasingMemory {
         live.clear();
         liveOnRoot.clear();
         pinnedRoots.clear();
-    }
-
-    /** Bytes held in the pool between steps. */
-    long pooledBytes() {
-        return pooledBytes;
-    }
-
-    /** The most bytes of intermediate buffers alive at once during the last step (views not counted twice). */
-    long peakLiveBytes() {
-        return peakLiveBytes;
     }
 
     /** Bytes freed or pooled before the last step ended (a measure of what the step did not keep). */
@@ -159,11 +144,7 @@ final class ReleasingMemory {
             return;
         }
         if (live.put(name, a) == null) {
-            DataBuffer r = root(a.data());
-            if (liveOnRoot.merge(r, 1, Integer::sum) == 1 && !pinnedRoots.containsKey(r)) {
-                liveBytes += r.length() * r.getElementSize();
-                peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
-            }
+            liveOnRoot.merge(root(a.data()), 1, Integer::sum);
         }
         if (readersLeft.getOrDefault(name, 0) == 0) {
             kill(name);
@@ -196,7 +177,6 @@ final class ReleasingMemory {
             return;
         }
         long bytes = r.length() * r.getElementSize();
-        liveBytes -= bytes;
         if (!r.closeable()) {
             return;
         }
@@ -205,7 +185,6 @@ final class ReleasingMemory {
         }
         if (bytes >= POOL_MIN_BYTES) {
             pool.computeIfAbsent(key(r.dataType(), r.length()), k -> new ArrayDeque<>()).push(r);
-            pooledBytes += bytes;
         } else {
             r.close();
         }
@@ -243,7 +222,6 @@ final class ReleasingMemory {
                 ArrayDeque<DataBuffer> free = n * dataType.width() >= POOL_MIN_BYTES ? pool.get(key(dataType, n)) : null;
                 if (free != null && !free.isEmpty()) {
                     DataBuffer b = free.pop();
-                    pooledBytes -= n * dataType.width();
                     return Nd4j.create(b, shape);
                 }
                 return Nd4j.createUninitializedDetached(dataType, shape);

@@ -127,11 +127,6 @@ public abstract class SameDiffModel implements TrainableModel {
         return releasing.releasedBytes();
     }
 
-    /** The most bytes of intermediate arrays alive at once in the last training step (0 with the workspace). */
-    public long peakStepBytes() {
-        return releasing.peakLiveBytes();
-    }
-
     /** The graph, for embedding and tests. */
     public SameDiff graph() {
         return sd;

@@ -80,7 +80,7 @@ public final class Embedding {
         int h = Math.toIntExact(rowGradients.size(2));
         INDArray g = rowGradients.reshape('c', flat.length, h);
         if (rowGradients.dataType() == DataType.DOUBLE) {
-            double[] src = g.dup('c').data().asDouble();
+            double[] src = whole(g).data().asDouble();
             double[] dst = new double[Math.toIntExact(vocab * h)];
             for (int n = 0; n < flat.length; n++) {
                 int o = flat[n] * h;
@@ -91,7 +91,7 @@ public final class Embedding {
             }
             return Nd4j.create(dst, new long[] {vocab, h}, DataType.DOUBLE);
         }
-        float[] src = g.castTo(DataType.FLOAT).dup('c').data().asFloat();
+        float[] src = whole(g.castTo(DataType.FLOAT)).data().asFloat();
         float[] dst = new float[Math.toIntExact(vocab * h)];
         for (int n = 0; n < flat.length; n++) {
             int o = flat[n] * h;
@@ -101,6 +101,13 @@ public final class Embedding {
             }
         }
         return Nd4j.create(dst, new long[] {vocab, h}, DataType.FLOAT).castTo(rowGradients.dataType());
+    }
+
+    /** {@code a} if its buffer holds exactly its elements in C order, else a C-order copy (one copy, not two). */
+    private static INDArray whole(INDArray a) {
+        boolean exact = a.ordering() == 'c' && a.elementWiseStride() == 1 && a.offset() == 0
+                && a.data().length() == a.length();
+        return exact ? a : a.dup('c');
     }
 
     private static int[] checkedIds(INDArray ids, long vocab) {

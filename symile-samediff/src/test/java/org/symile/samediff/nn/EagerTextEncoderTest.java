@@ -4,15 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.autodiff.samediff.VariableType;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -54,23 +50,13 @@ class EagerTextEncoderTest {
         return new Setup(sd, enc, w, feed);
     }
 
-    private static List<String> variables(SameDiff sd) {
-        List<String> out = new ArrayList<>();
-        for (SDVariable v : sd.variables()) {
-            if (v.getVariableType() == VariableType.VARIABLE) {
-                out.add(v.name());
-            }
-        }
-        return out;
-    }
-
     /** Row blocks of 4 and 5 tokens (18 in all: a partial last block) and one block for everything. */
     @org.junit.jupiter.params.ParameterizedTest
     @org.junit.jupiter.params.provider.ValueSource(ints = {4, 5, 1024})
     void matchesTheGraphEncoderInValueAndEveryGradient(int rowBlock) {
         Setup s = setup();
         INDArray expected = s.sd().output(s.feed(), s.enc().output().name()).get(s.enc().output().name());
-        Map<String, INDArray> expectedGrads = s.sd().calculateGradients(s.feed(), variables(s.sd()));
+        Map<String, INDArray> expectedGrads = s.sd().calculateGradients(s.feed(), NetworkBlocksTest.variables(s.sd()));
         EagerTextEncoder eager = new EagerTextEncoder(s.enc(), rowBlock);
         EagerTextEncoder.Pass pass = eager.forward(s.feed().get("ids"), s.feed().get("pos"), s.feed().get("mask"),
                 true);

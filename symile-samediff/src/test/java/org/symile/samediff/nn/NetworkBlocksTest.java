@@ -20,7 +20,8 @@ import org.symile.samediff.GradientCheck;
 /** Values and central-difference gradient checks (DOUBLE) of the network building blocks. */
 class NetworkBlocksTest {
 
-    private static List<String> variables(SameDiff sd) {
+    /** Names of the graph's trainable variables (shared with EagerTextEncoderTest). */
+    static List<String> variables(SameDiff sd) {
         List<String> out = new ArrayList<>();
         for (SDVariable v : sd.variables()) {
             if (v.getVariableType() == VariableType.VARIABLE) {
