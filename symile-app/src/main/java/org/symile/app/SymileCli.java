@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.cli.BenchCommand;
+import org.symile.app.cli.EmbedCommand;
 import org.symile.app.cli.ExampleCommand;
 import org.symile.app.cli.GenerateCommand;
 import org.symile.app.cli.InformationsCommand;
@@ -26,7 +27,8 @@ import picocli.CommandLine.Command;
 @Command(name = "symile", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Symile contrastive learning (arXiv 2411.01053) on Deeplearning4j.",
         subcommands = {TrainCommand.class, InformationsCommand.class, GenerateCommand.class, InspectCommand.class,
-                SweepCommand.class, SelfCheckCommand.class, BenchCommand.class, TestCommand.class, ExampleCommand.class})
+                SweepCommand.class, SelfCheckCommand.class, BenchCommand.class, TestCommand.class, EmbedCommand.class,
+                ExampleCommand.class})
 public final class SymileCli implements Runnable {
     /** Exit status for bad input: unknown or invalid flags, unreadable or malformed files. */
     public static final int EXIT_USAGE = 2;

@@ -91,7 +91,7 @@ class TorchFileTest {
             assertEquals("argparse.Namespace", args.className());
             assertEquals("symile_m3", args.get("experiment"));
             TensorSource w = (TensorSource) ((Map<?, ?>) root.get("state_dict")).get("text_encoder.fc.weight");
-            assertEquals("[4, 8]", java.util.Arrays.toString(w.shape()));
+            assertEquals("[4, 16]", java.util.Arrays.toString(w.shape()));
             assertEquals(75, ((Map<?, ?>) root.get("state_dict")).size());
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,

@@ -33,10 +33,10 @@ public final class Experiments {
         };
     }
 
-    /** Upstream's test.py for a symile_m3 or symile_mimic checkpoint. */
+    /** Upstream's test.py for a symile_m3 or symile_mimic checkpoint, written by this project or by upstream. */
     public static ExperimentRunner.TestOutcome test(TestSpec spec) {
         Backend.logStartup();
-        return ExperimentRunner.test(spec, factory(spec.experiment()));
+        return ExperimentRunner.test(spec, ModelFiles.read(spec.ckptPath()), factory(spec.experiment()));
     }
 
     /** How the runner opens an experiment's data (binary_xor's is generated per p̂ by {@link XorSweep}). */

@@ -66,28 +66,27 @@ public final class ExperimentRunner {
     }
 
     /**
-     * Upstream's test.py: rebuilds the checkpoint's model from its recorded arguments and architecture (with
+     * Upstream's test.py: rebuilds the model of a symile or upstream checkpoint from its arguments and architecture (with
      * {@code --data_dir} and {@code --batch_sz_test} from the test flags), encodes the test split once, and scores
      * it once or {@code --bootstrap_n} times; then writes {@code results.json} or {@code bootstrap_metrics.csv}
      * into a new {@code <save_dir>/<yyyyMMdd_HHmmss>_<rand4>}.
      */
-    public static TestOutcome test(TestSpec t, ExperimentFactory factory) {
-        Checkpoint ckpt = Checkpoint.read(t.ckptPath());
-        if (ckpt.meta().kind() != t.experiment()) {
-            throw new IllegalArgumentException("--ckpt_path " + t.ckptPath() + ": a " + ckpt.meta().experiment()
+    public static TestOutcome test(TestSpec t, ModelSource model, ExperimentFactory factory) {
+        if (model.kind() != t.experiment()) {
+            throw new IllegalArgumentException("--ckpt_path " + t.ckptPath() + ": a " + model.kind()
                     + " checkpoint, not " + t.experiment());
         }
-        String source = "--ckpt_path " + t.ckptPath();
+        String source = model.source();
         Map<String, String> overrides = new java.util.LinkedHashMap<>(Map.of("data_dir", t.dataDir().toString(),
                 "batch_sz_test", String.valueOf(t.batchSzTest())));
         if (t.numLangs() != null) {
             overrides.put("num_langs", String.valueOf(t.numLangs()));
         }
-        RunSpec spec = RunSpec.fromJson(ckpt.meta().args(), source).with(overrides);
+        RunSpec spec = model.spec().with(overrides);
         RandomGenerator rng = RngStream.derive(Seeds.resolve(t.useSeed(), t.seed()), "test");
         double[] acc;
-        try (Experiment<?> experiment = factory.open(spec, ckpt.meta().architecture(), EnumSet.of(Split.TEST))) {
-            acc = test(experiment, ckpt, source, t, rng);
+        try (Experiment<?> experiment = factory.open(spec, model.architecture(), EnumSet.of(Split.TEST))) {
+            acc = test(experiment, model, source, t, rng);
         }
         Path out = RunDirectory.create(t.saveDir());
         if (t.bootstrap()) {
@@ -105,10 +104,10 @@ public final class ExperimentRunner {
         return new TestOutcome(out, acc);
     }
 
-    private static <M extends TrainableModel> double[] test(Experiment<M> experiment, Checkpoint ckpt, String source,
-                                                            TestSpec t, RandomGenerator rng) {
+    private static <M extends TrainableModel> double[] test(Experiment<M> experiment, ModelSource file,
+                                                            String source, TestSpec t, RandomGenerator rng) {
         M model = experiment.buildModel(new RngStream(0), false);
-        model.loadState(ckpt.variables(), source);
+        file.weights().loadInto(model, source);
         return evaluate(experiment, model, t.bootstrap(), t.bootstrapN(), rng, "");
     }
 

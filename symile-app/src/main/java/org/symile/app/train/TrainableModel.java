@@ -58,4 +58,8 @@ public interface TrainableModel {
     default Optional<StepMemory> stepMemory() {
         return Optional.empty();
     }
+
+    /** Frees what the model holds outside the Java heap where it can (native buffers, workspaces). */
+    default void release() {
+    }
 }

@@ -68,7 +68,7 @@ class InspectMutationTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("\"format\" : \"torch.save checkpoint\""), r.out());
         assertTrue(r.out().contains("\"data_dir\" : \"/data/symile-m3-2\""), r.out());
-        assertTrue(r.out().contains("\"text_encoder.fc.weight\" : \"float32 [4, 8]\""), r.out());
+        assertTrue(r.out().contains("\"text_encoder.fc.weight\" : \"float32 [4, 16]\""), r.out());
         assertTrue(r.out().contains("lightning.fabric.utilities.data.AttributeDict"), r.out());
         Path text = dir.resolve("notes.pt");
         Files.writeString(text, "hello");

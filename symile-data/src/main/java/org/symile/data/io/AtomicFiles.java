@@ -53,11 +53,7 @@ public final class AtomicFiles {
                 out.flush();
                 ch.force(true);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveIntoPlace(tmp, target);
             tmp = null;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
@@ -69,6 +65,15 @@ public final class AtomicFiles {
                     // the temporary file is hidden and harmless; the target is untouched
                 }
             }
+        }
+    }
+
+    /** Renames a finished temporary file onto {@code target}, atomically where the file system can. */
+    public static void moveIntoPlace(Path tmp, Path target) throws IOException {
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
         }
     }
 
@@ -87,11 +92,7 @@ public final class AtomicFiles {
             } catch (IOException | UnsupportedOperationException e) {
                 Files.copy(source, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
-            try {
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-            }
+            moveIntoPlace(tmp, target);
         } catch (IOException e) {
             try {
                 Files.deleteIfExists(tmp);

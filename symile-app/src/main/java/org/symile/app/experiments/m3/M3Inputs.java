@@ -37,30 +37,18 @@ final class M3Inputs {
 
     Batch apply(Batch raw) {
         int b = raw.rows();
-        INDArray ids = raw.get("text_input_ids").castTo(DataType.LONG);
-        INDArray maskIn = raw.get("text_attention_mask").castTo(DataType.FLOAT);
-        long[][] rawIds = ids.toLongMatrix();
-        float[][] mask = maskIn.toFloatMatrix();
-        int len = rawIds.length == 0 ? 0 : rawIds[0].length;
         INDArray audio = raw.get("audio").dup();
         INDArray image = raw.get("image").dup();
         float[] audioMiss = new float[b];
         float[] imageMiss = new float[b];
-        boolean[] observed = new boolean[b];
-        java.util.Arrays.fill(observed, true);
+        int[] textMiss = null;
+        float[] obs = new float[b];
+        java.util.Arrays.fill(obs, 1f);
         if (missingness) {
-            int[] tm = raw.get("text_missing").toIntVector();
+            textMiss = raw.get("text_missing").toIntVector();
             int[] am = raw.get("audio_missing").toIntVector();
             int[] im = raw.get("image_missing").toIntVector();
             for (int r = 0; r < b; r++) {
-                if (tm[r] == 1) {
-                    java.util.Arrays.fill(rawIds[r], PAD);
-                    java.util.Arrays.fill(mask[r], 0f);
-                    rawIds[r][0] = BOS;
-                    rawIds[r][1] = -1; // [MISSING]
-                    rawIds[r][2] = EOS;
-                    mask[r][0] = mask[r][1] = mask[r][2] = 1f;
-                }
                 if (am[r] == 1) {
                     audio.getRow(r).assign(audioMean);
                     audioMiss[r] = 1;
@@ -69,7 +57,41 @@ final class M3Inputs {
                     image.getRow(r).assign(imageMean);
                     imageMiss[r] = 1;
                 }
-                observed[r] = tm[r] == 0 && am[r] == 0 && im[r] == 0;
+                obs[r] = textMiss[r] == 0 && am[r] == 0 && im[r] == 0 ? 1f : 0f;
+            }
+        }
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        out.put("audio", audio);
+        out.put("image", image);
+        out.putAll(text(vocab, text, raw.get("text_input_ids"), raw.get("text_attention_mask"), textMiss));
+        out.put("audio_missing", Nd4j.createFromArray(audioMiss).reshape(b, 1));
+        out.put("image_missing", Nd4j.createFromArray(imageMiss).reshape(b, 1));
+        out.put("cls", raw.get("cls_id").castTo(DataType.LONG));
+        out.put("all_observed", Nd4j.createFromArray(obs));
+        return new Batch(out, b);
+    }
+
+    /**
+     * The text encoder's inputs {@code ids} (compact vocabulary), {@code pos} (int32 [B, L]) and {@code mask}
+     * (float [B, L]) of raw token ids and attention mask [B, L].
+     *
+     * @param missing per row 1 where the text is missing (it becomes {@code [bos, [MISSING], eos, pad...]}), or
+     *                null when none is
+     */
+    static Map<String, INDArray> text(TokenVocabulary vocab, TextEncoder.Config text, INDArray ids, INDArray maskIn,
+                                      int[] missing) {
+        long[][] rawIds = ids.castTo(DataType.LONG).toLongMatrix();
+        float[][] mask = maskIn.castTo(DataType.FLOAT).toFloatMatrix();
+        int b = rawIds.length;
+        int len = b == 0 ? 0 : rawIds[0].length;
+        for (int r = 0; r < b && missing != null; r++) {
+            if (missing[r] == 1) {
+                java.util.Arrays.fill(rawIds[r], PAD);
+                java.util.Arrays.fill(mask[r], 0f);
+                rawIds[r][0] = BOS;
+                rawIds[r][1] = -1; // [MISSING]
+                rawIds[r][2] = EOS;
+                mask[r][0] = mask[r][1] = mask[r][2] = 1f;
             }
         }
         int[][] compact = new int[b][len];
@@ -81,20 +103,9 @@ final class M3Inputs {
             }
         }
         Map<String, INDArray> out = new LinkedHashMap<>();
-        out.put("audio", audio);
-        out.put("image", image);
         out.put("ids", Nd4j.createFromArray(compact));
         out.put("pos", Nd4j.createFromArray(TextEncoder.positionIds(posRaw, text)));
         out.put("mask", Nd4j.createFromArray(mask));
-        out.put("audio_missing", Nd4j.createFromArray(audioMiss).reshape(b, 1));
-        out.put("image_missing", Nd4j.createFromArray(imageMiss).reshape(b, 1));
-        out.put("cls", raw.get("cls_id").castTo(DataType.LONG));
-        boolean[] obsCopy = observed;
-        float[] obs = new float[b];
-        for (int r = 0; r < b; r++) {
-            obs[r] = obsCopy[r] ? 1f : 0f;
-        }
-        out.put("all_observed", Nd4j.createFromArray(obs));
-        return new Batch(out, b);
+        return out;
     }
 }

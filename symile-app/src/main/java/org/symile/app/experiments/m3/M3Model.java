@@ -45,9 +45,11 @@ public final class M3Model extends SameDiffModel {
     /** The pass whose output the graph's variable holds. */
     private EagerTextEncoder.Pass lastPass;
     private final boolean missingness;
+    private final M3Architecture architecture;
 
     public M3Model(M3Architecture a, LossSpec loss, RandomGenerator init) {
         this.missingness = a.missingness();
+        this.architecture = a;
         DataType f = DataType.FLOAT;
         SDVariable audio = sd.placeHolder("audio", f, -1, a.audioDim());
         SDVariable image = sd.placeHolder("image", f, -1, a.imageDim());
@@ -137,5 +139,87 @@ public final class M3Model extends SameDiffModel {
     /** {@code r_audio}, {@code r_image}, {@code r_text} ([B, d] each) of a batch of model inputs, evaluation mode. */
     public Map<String, INDArray> encode(Batch batch) {
         return evaluate(batch, "r_audio", "r_image", "r_text");
+    }
+
+    /**
+     * One modality's representations [B, d] in evaluation mode, from inputs named as the split tensors: audio
+     * {@code audio} [B, H_a]; image {@code image} [B, H_i]; text {@code text_input_ids} and
+     * {@code text_attention_mask} [B, L] (the tokenizer's raw ids; ids the model never saw act as [MISSING]).
+     * A model with missingness also reads an optional {@code <modality>_missing} [B] (1 = missing): a missing
+     * text becomes the [MISSING] text; missing audio or image rows are encoded as given, so impute them first
+     * (upstream uses the split's mean feature vector).
+     *
+     * @throws IllegalArgumentException naming the modality or input when one is unknown, missing or misshaped
+     */
+    public INDArray encode(String modality, Map<String, INDArray> inputs) {
+        String missingKey = modality + "_missing";
+        INDArray missing = inputs.get(missingKey);
+        if (missing != null && !missingness) {
+            throw new IllegalArgumentException(missingKey + ": this model was trained without missingness");
+        }
+        switch (modality) {
+            case "audio", "image" -> {
+                INDArray x = require(inputs, modality, modality.equals("audio") ? architecture.audioDim()
+                        : architecture.imageDim());
+                Map<String, INDArray> feed = new LinkedHashMap<>();
+                feed.put(modality, x.castTo(DataType.FLOAT));
+                if (missingness) {
+                    feed.put(missingKey, indicator(missing, x.rows(), missingKey).reshape(x.rows(), 1));
+                }
+                return sd.output(feed, "r_" + modality).get("r_" + modality);
+            }
+            case "text" -> {
+                INDArray ids = require(inputs, "text_input_ids", -1);
+                INDArray mask = require(inputs, "text_attention_mask", ids.columns());
+                if (mask.rows() != ids.rows()) {
+                    throw new IllegalArgumentException("text_attention_mask: " + mask.rows() + " rows, but"
+                            + " text_input_ids has " + ids.rows());
+                }
+                int[] miss = missing == null ? null : indicator(missing, ids.rows(), missingKey).toIntVector();
+                Map<String, INDArray> t = M3Inputs.text(architecture.vocabulary(), architecture.text(), ids, mask,
+                        miss);
+                EagerTextEncoder.Pass pass = eagerText.forward(t.get("ids"), t.get("pos"), t.get("mask"), false);
+                sd.getVariable(TEXT_HIDDEN).setArray(pass.output());
+                if (lastPass != null) {
+                    lastPass.releaseOutput();
+                }
+                lastPass = pass;
+                return sd.output(Map.of(), "r_text").get("r_text");
+            }
+            default -> throw new IllegalArgumentException("modality '" + modality + "': symile_m3 has audio, image"
+                    + " and text");
+        }
+    }
+
+    private static INDArray require(Map<String, INDArray> inputs, String name, long columns) {
+        INDArray x = inputs.get(name);
+        if (x == null) {
+            throw new IllegalArgumentException(name + ": required input missing (given: " + inputs.keySet() + ")");
+        }
+        if (x.rank() != 2 || (columns >= 0 && x.columns() != columns)) {
+            throw new IllegalArgumentException(name + ": expected shape [B, " + (columns >= 0 ? columns : "L")
+                    + "], got " + java.util.Arrays.toString(x.shape()));
+        }
+        return x;
+    }
+
+    private static INDArray indicator(INDArray m, long rows, String name) {
+        if (m.length() != rows) {
+            throw new IllegalArgumentException(name + ": expected " + rows + " indicators, got shape "
+                    + java.util.Arrays.toString(m.shape()));
+        }
+        return m.reshape(rows).castTo(DataType.FLOAT);
+    }
+
+    @Override
+    public void release() {
+        if (lastPass != null) {
+            lastPass.releaseOutput();
+            lastPass = null;
+        }
+        if (textPass != null) {
+            textPass.close();
+            textPass = null;
+        }
     }
 }

@@ -78,6 +78,10 @@ public final class MimicExperiment implements Experiment<MimicModel> {
             MimicArchitecture a;
             if (recorded != null) {
                 a = Json.read(recorded, MimicArchitecture.class, "--ckpt_path " + spec.ckptPath() + " (architecture)");
+                MimicSplit first = s[3] != null ? s[3] : s[0] != null ? s[0] : s[1];
+                if (first != null) {
+                    a = MimicUpstream.withShapes(a, first.cxrShape(), first.ecgShape()); // an upstream model's
+                }
             } else if (s[0] != null) {
                 a = new MimicArchitecture(s[0].cxrShape(), s[0].ecgShape(), spec.mimic().d(),
                         spec.mimic().resnetBaseWidth());

@@ -1,6 +1,9 @@
 package org.symile.app.experiments.mimic;
 
 import java.util.Map;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -20,10 +23,15 @@ public final class MimicModel extends GraphModel {
     private final TorchvisionResNet cxrNet;
     private final TorchvisionResNet ecgNet;
 
+    private final MimicArchitecture architecture;
+    /** One-modality copies of the graph, built on first use by {@link #encode(String, INDArray)}. */
+    private final Map<String, ComputationGraph> branches = new java.util.HashMap<>();
+
     MimicModel(MimicNetwork.Built built, MimicArchitecture a, LossSpec loss) {
         super(built.graph(), MimicNetwork.LOSS, 3, a.d(), loss, MimicNetwork.inputTypes(a));
         this.cxrNet = built.cxr();
         this.ecgNet = built.ecg();
+        this.architecture = a;
     }
 
     /** A new model of float32 parameters, initialised from {@code init}. */
@@ -49,18 +57,29 @@ public final class MimicModel extends GraphModel {
      * @throws IllegalArgumentException naming the tensor when one is missing or of another shape
      */
     public void loadTorchState(Map<String, INDArray> state, String source) {
-        cxrNet.load(cg, MimicNetwork.CXR + ".", under(state, MimicNetwork.CXR + "."), java.util.Set.of(), source);
-        ecgNet.load(cg, MimicNetwork.ECG + ".", under(state, MimicNetwork.ECG + "."), java.util.Set.of(), source);
+        loadTorchState(state, source, UnaryOperator.identity());
+    }
+
+    /**
+     * {@link #loadTorchState(Map, String)} for a file that names the tensors differently: messages name a tensor
+     * as {@code shown} maps this model's name ({@code cxr.fc.weight}; {@code cxr.} for a ResNet's prefix).
+     */
+    public void loadTorchState(Map<String, INDArray> state, String source, UnaryOperator<String> shown) {
+        for (TorchvisionResNet net : new TorchvisionResNet[] {cxrNet, ecgNet}) {
+            String prefix = (net == cxrNet ? MimicNetwork.CXR : MimicNetwork.ECG) + ".";
+            net.load(cg, prefix, under(state, prefix), java.util.Set.of(), source + " (" + shown.apply(prefix)
+                    + "*)");
+        }
         for (String fc : new String[] {"cxr.fc", "ecg.fc", "labs.fc1", "labs.fc2", "labs.fc"}) {
-            copy(state, fc + ".weight", fc, "W", true, source);
-            copy(state, fc + ".bias", fc, "b", false, source);
+            copy(state, fc + ".weight", fc, "W", true, source, shown);
+            copy(state, fc + ".bias", fc, "b", false, source, shown);
         }
         for (String ln : new String[] {"cxr.ln", "ecg.ln", "labs.ln"}) {
-            copy(state, ln + ".weight", ln, "gamma", false, source);
-            copy(state, ln + ".bias", ln, "beta", false, source);
+            copy(state, ln + ".weight", ln, "gamma", false, source, shown);
+            copy(state, ln + ".bias", ln, "beta", false, source, shown);
         }
         copy(state, "logit_scale", MimicNetwork.LOSS, org.symile.samediff.dl4j.SymileOutputLayer.LOGIT_SCALE, false,
-                source);
+                source, shown);
     }
 
     private static Map<String, INDArray> under(Map<String, INDArray> state, String prefix) {
@@ -74,15 +93,15 @@ public final class MimicModel extends GraphModel {
     }
 
     private void copy(Map<String, INDArray> state, String key, String layer, String param, boolean transpose,
-                      String source) {
+                      String source, UnaryOperator<String> shown) {
         INDArray a = state.get(key);
         if (a == null) {
-            throw new IllegalArgumentException(source + ": missing tensor '" + key + "'");
+            throw new IllegalArgumentException(source + ": missing tensor '" + shown.apply(key) + "'");
         }
         INDArray target = cg.getLayer(layer).getParam(param);
-        INDArray v = transpose ? a.transpose() : a.reshape(target.shape());
+        INDArray v = transpose ? a.transpose() : a.length() == target.length() ? a.reshape(target.shape()) : a;
         if (!java.util.Arrays.equals(v.shape(), target.shape())) {
-            throw new IllegalArgumentException(source + ": tensor '" + key + "' has shape "
+            throw new IllegalArgumentException(source + ": tensor '" + shown.apply(key) + "' has shape "
                     + java.util.Arrays.toString(a.shape()) + ", expected " + java.util.Arrays.toString(
                     transpose ? target.transpose().shape() : target.shape()));
         }
@@ -99,5 +118,42 @@ public final class MimicModel extends GraphModel {
     public Map<String, INDArray> encode(Batch batch) {
         INDArray[] r = represent(batch);
         return Map.of("r_cxr", r[0], "r_ecg", r[1], "r_labs", r[2]);
+    }
+
+    /**
+     * One modality's representations [B, d] in evaluation mode (running batch-norm statistics), computed by that
+     * modality's encoder alone: {@code cxr} [B, 3, H, W], {@code ecg} [B, 1, T, 12], {@code labs} [B, 100]
+     * (percentiles, then the observed indicators). The weights are those of the model when the modality is first
+     * encoded.
+     *
+     * @throws IllegalArgumentException for another modality or an input of the wrong rank or channels
+     */
+    public INDArray encode(String modality, INDArray input) {
+        long[] expected = switch (modality) {
+            case MimicNetwork.CXR -> architecture.cxrShape();
+            case MimicNetwork.ECG -> architecture.ecgShape();
+            case MimicNetwork.LABS -> new long[] {MimicNetwork.LAB_INPUTS};
+            default -> throw new IllegalArgumentException("modality '" + modality + "': symile_mimic has cxr, ecg"
+                    + " and labs");
+        };
+        if (input.rank() != expected.length + 1 || input.size(1) != expected[0]) {
+            throw new IllegalArgumentException(modality + ": expected shape [B, " + java.util.Arrays.toString(expected)
+                    .replaceAll("[\\[\\]]", "") + "], got " + java.util.Arrays.toString(input.shape()));
+        }
+        ComputationGraph g = branches.computeIfAbsent(modality, m -> {
+            ComputationGraph b = MimicNetwork.branch(architecture, m, dataType());
+            for (Layer l : b.getLayers()) {
+                l.setParams(cg.getLayer(l.getConfig().getLayerName()).params());
+            }
+            return b;
+        });
+        return g.output(false, input.castTo(dataType()))[0];
+    }
+
+    @Override
+    public void release() {
+        branches.values().forEach(ComputationGraph::close);
+        branches.clear();
+        cg.close();
     }
 }

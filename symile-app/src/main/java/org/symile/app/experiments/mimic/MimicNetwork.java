@@ -84,6 +84,39 @@ final class MimicNetwork {
         return new Built(cg, cxr, ecg);
     }
 
+    /**
+     * One modality's encoder alone ({@code cxr}, {@code ecg} or {@code labs}): its input, the same layers under
+     * the same names as in {@link #build}, and its LayerNorm as the output; parameters uninitialised (copied from
+     * a full graph by the caller).
+     */
+    static ComputationGraph branch(MimicArchitecture a, String modality, DataType dtype) {
+        GraphBuilder g = new NeuralNetConfiguration.Builder().dataType(dtype).updater(new NoOp())
+                .inferenceWorkspaceMode(WorkspaceMode.ENABLED).graphBuilder().addInputs(modality);
+        InputType[] types = inputTypes(a);
+        String out = switch (modality) {
+            case CXR, ECG -> {
+                boolean cxr = modality.equals(CXR);
+                long[] shape = cxr ? a.cxrShape() : a.ecgShape();
+                g.setInputTypes(types[cxr ? 0 : 1]);
+                TorchvisionResNet net = new TorchvisionResNet(cxr ? TorchvisionResNet.Depth.RESNET50
+                        : TorchvisionResNet.Depth.RESNET18, shape[0], a.resnetBaseWidth());
+                yield head(g, modality, net.addTo(g, modality + ".", modality), net.features(), a.d());
+            }
+            case LABS -> {
+                g.setInputTypes(types[2]);
+                g.addLayer("labs.fc1", dense(LAB_INPUTS, 256, true), LABS);
+                g.addLayer("labs.fc2", dense(256, 1024, true), "labs.fc1");
+                yield head(g, LABS, "labs.fc2", 1024, a.d());
+            }
+            default -> throw new IllegalArgumentException("modality '" + modality + "': symile_mimic has cxr, ecg"
+                    + " and labs");
+        };
+        g.setOutputs(out);
+        ComputationGraph cg = new ComputationGraph(g.build());
+        cg.init();
+        return cg;
+    }
+
     /** fc (→ d, no activation) and LayerNorm; returns the LayerNorm's name. */
     private static String head(GraphBuilder g, String name, String input, long in, long d) {
         g.addLayer(name + ".fc", dense(in, d, false), input);

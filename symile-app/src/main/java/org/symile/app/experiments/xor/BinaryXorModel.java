@@ -55,4 +55,21 @@ public final class BinaryXorModel extends SameDiffModel {
     Map<String, INDArray> encodeQueries(INDArray a, INDArray c) {
         return sd.output(Map.of("a", a, "c", c), "r_a", "r_c");
     }
+
+    /**
+     * One modality's representations {@code r_<m>} [B, d] (unit rows) of its bit vectors [B, d_v].
+     *
+     * @throws IllegalArgumentException for a modality other than a, b, c or an input of another width
+     */
+    public INDArray encode(String modality, INDArray bits) {
+        if (!List.of(MODALITIES).contains(modality)) {
+            throw new IllegalArgumentException("modality '" + modality + "': binary_xor has a, b and c");
+        }
+        long dV = sd.getVariable(modality).getShape()[1];
+        if (bits.rank() != 2 || bits.columns() != dV) {
+            throw new IllegalArgumentException(modality + ": expected shape [B, " + dV + "], got "
+                    + java.util.Arrays.toString(bits.shape()));
+        }
+        return sd.output(Map.of(modality, bits.castTo(DataType.FLOAT)), "r_" + modality).get("r_" + modality);
+    }
 }
