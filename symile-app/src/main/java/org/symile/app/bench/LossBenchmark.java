@@ -124,7 +124,8 @@ public final class LossBenchmark {
                             .withForm(LossForm.CLOSED_FORM), c.dtype());
                     Permutations p = Permutations.random(new SplittableRandom(1));
                     extra.put("vector_api", LossForm.vectorised());
-                    yield () -> e.forwardBackward(reps, logScale, p);
+                    extra.put("workspace", true);
+                    yield inStepWorkspace(e, () -> e.forwardBackward(reps, logScale, p));
                 }
                 case "symile_n_squared", "symile_n_squared_lean" -> {
                     boolean lean = name.endsWith("lean");
@@ -140,7 +141,8 @@ public final class LossBenchmark {
                 }
                 case "clip_closed" -> {
                     LossEvaluator e = LossEvaluator.clip(new ClipLoss().withForm(LossForm.CLOSED_FORM), c.dtype());
-                    yield () -> e.forwardBackward(reps, logScale, null);
+                    extra.put("workspace", true);
+                    yield inStepWorkspace(e, () -> e.forwardBackward(reps, logScale, null));
                 }
                 case "zeroshot" -> {
                     INDArray bankArr = Nd4j.randn(c.dtype(), c.bank(), c.d());

@@ -48,6 +48,7 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
     private List<Double> testAcc;
     private long epochsAfter;
     private BooleanSupplier stop = () -> false;
+    private MetricsLog metrics;
 
     /**
      * @param runDir   the run directory
@@ -96,7 +97,14 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
     public void fit(long epochsAfter, BooleanSupplier stop) {
         this.epochsAfter = epochsAfter;
         this.stop = stop;
-        trainer.fit(model, experiment.batches(Split.TRAIN), experiment.batches(Split.VAL), state, this);
+        try (MetricsLog log = MetricsLog.open(dir, state.globalStep(), state.epoch())) {
+            metrics = log;
+            trainer.fit(model, experiment.batches(Split.TRAIN), experiment.batches(Split.VAL), state, this);
+            log.flush();
+            log.plot(dir, experiment.kind().flag() + (label == null || label.isEmpty() ? "" : " " + label));
+        } finally {
+            metrics = null;
+        }
         writeRunInfo();
     }
 
@@ -161,7 +169,21 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
     }
 
     @Override
+    public void onStep(Trainer.StepStats stats) {
+        if (metrics != null) {
+            metrics.step(stats);
+        }
+    }
+
+    @Override
     public void onEpochEnd(Trainer.EpochStats stats) {
+        if (metrics != null) {
+            if (stats.validated()) {
+                metrics.validation(stats, state.globalStep(), spec.optimizer().lr());
+            } else {
+                metrics.flush();
+            }
+        }
         Path written = null;
         if (stats.validated()) {
             int epoch = stats.epoch() - 1;

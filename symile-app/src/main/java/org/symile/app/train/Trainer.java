@@ -27,8 +27,23 @@ public final class Trainer {
         }
     }
 
+    /**
+     * One training step.
+     *
+     * @param step            training steps taken so far in the run, this one included (1-based)
+     * @param batch           this step's batch within the epoch (1-based), of {@code batches}
+     * @param samplesPerSecond this step's rows over its wall time
+     */
+    public record StepStats(int epoch, long step, int batch, int batches, double trainLoss, double logitScaleExp,
+                            double lr, double samplesPerSecond) {
+    }
+
     /** Experiment hooks. */
     public interface Listener {
+        /** After every training step (metrics files). */
+        default void onStep(StepStats stats) {
+        }
+
         /** Extra validation metrics (e.g. {@code val_acc}) after the validation loss of this epoch. */
         default Map<String, Double> validationMetrics(int epoch) {
             return Map.of();
@@ -86,12 +101,17 @@ public final class Trainer {
             long seen = 0;
             int limit = TrainerSpec.limit(train.batchCount(), config.limitTrainBatches());
             Iterator<Batch> it = train.epoch(state.shuffle());
+            Progress progress = Progress.start(prefix(listener) + "epoch " + (epoch + 1) + "/" + config.epochs(),
+                    limit);
             for (int i = 0; i < limit && it.hasNext(); i++) {
                 if (listener.stopRequested()) {
+                    progress.end();
                     throw new CancellationException(prefix(listener) + "training stopped at epoch " + (epoch + 1));
                 }
                 Batch b = it.next();
+                long s0 = System.nanoTime();
                 double loss = model.trainStep(b, negatives);
+                double stepSeconds = (System.nanoTime() - s0) / 1e9;
                 if (!Double.isFinite(loss)) {
                     throw new TrainingDivergedException(String.format("%strain loss is %s at epoch %d, step %d: the"
                                     + " run diverged. Try a lower --lr (now %g)%s", prefix(listener), loss, epoch + 1,
@@ -101,7 +121,12 @@ public final class Trainer {
                 seen += b.rows();
                 state.nextStep();
                 guard.step();
+                double rate = b.rows() / Math.max(stepSeconds, 1e-9);
+                listener.onStep(new StepStats(epoch + 1, state.globalStep(), i + 1, limit, loss, model.logitScale(),
+                        optimizer.lr(), rate));
+                progress.step(i + 1, loss, seen / Math.max((System.nanoTime() - t0) / 1e9, 1e-9));
             }
+            progress.end();
             state.setEpoch(epoch + 1);
             LOG.debug("epoch {}: resident {} MiB, {} collections requested", epoch + 1,
                     NativeMemoryGuard.residentBytes() >> 20, guard.collections());

@@ -54,12 +54,13 @@ class BinaryXorExperimentTest {
         assertEquals(11, info.path("results").size());
         assertEquals(3, info.path("args").path("d_v").asInt());
         assertEquals(11, info.path("validation").size());
-        // one ordinary run per p_hat: one best checkpoint, last.ckpt and its run_info.json
+        // one ordinary run per p_hat: one best checkpoint, last.ckpt, its run_info.json, metrics and curves
         try (Stream<Path> s = Files.list(run.resolve("p_hat_0.5"))) {
             List<String> names = s.map(p -> p.getFileName().toString()).sorted().toList();
-            assertEquals(3, names.size(), names.toString());
-            assertTrue(names.get(0).matches("epoch=\\d+-val_loss=\\d+\\.\\d{4}\\.ckpt"), names.toString());
-            assertEquals(List.of("last.ckpt", "run_info.json"), names.subList(1, 3));
+            assertEquals(6, names.size(), names.toString());
+            assertEquals("curves.png", names.get(0));
+            assertTrue(names.get(1).matches("epoch=\\d+-val_loss=\\d+\\.\\d{4}\\.ckpt"), names.toString());
+            assertEquals(List.of("last.ckpt", "metrics.csv", "run_info.json", "val_acc.png"), names.subList(2, 6));
         }
         JsonNode part = new ObjectMapper().readTree(run.resolve("p_hat_0.5/run_info.json").toFile());
         assertEquals(2, part.path("validation_metrics").size(), "one validation per epoch");
@@ -101,6 +102,10 @@ class BinaryXorExperimentTest {
         assertEquals(0, CliRunner.run(tiny(cut, "--p_hats", "0.5", "--epochs", "2")).code());
         Path last = CliRunner.onlyRun(cut).resolve("p_hat_0.5/last.ckpt");
         assertEquals(2, Checkpoint.read(last).meta().trainer().epoch());
+        // rows an interrupted process wrote past its checkpoint are dropped on resume
+        Path cutMetrics = CliRunner.onlyRun(cut).resolve("p_hat_0.5/metrics.csv");
+        Files.writeString(cutMetrics, "train,3,9,9.9,,,1.0,0.1,100.0\nval,3,12,9.9,9.9,0.5,1.0,0.1,\n",
+                java.nio.file.StandardOpenOption.APPEND);
         CliRunner.Run resumed = CliRunner.run(tiny(cut, "--p_hats", "0.5", "--epochs", "4", "--ckpt_path",
                 last.toString()));
         assertEquals(0, resumed.code(), resumed.err());
@@ -108,6 +113,16 @@ class BinaryXorExperimentTest {
         assertVariablesEqual(CliRunner.onlyRun(full).resolve("p_hat_0.5/last.ckpt"), last);
         assertEquals(Files.readAllLines(CliRunner.onlyRun(full).resolve("binary_xor_results.csv")),
                 Files.readAllLines(CliRunner.onlyRun(cut).resolve("binary_xor_results.csv")));
+        // metrics.csv of the resumed run is the uninterrupted run's, but for the timing column
+        List<String> a = withoutTiming(CliRunner.onlyRun(full).resolve("p_hat_0.5/metrics.csv"));
+        assertEquals(1 + 4 * 4 + 4, a.size(), a.toString()); // header, 4 steps per epoch, a validation per epoch
+        assertEquals(a, withoutTiming(cutMetrics));
+        assertTrue(Files.exists(cutMetrics.resolveSibling("curves.png")));
+        assertTrue(Files.exists(cutMetrics.resolveSibling("val_acc.png")));
+    }
+
+    private static List<String> withoutTiming(Path csv) throws IOException {
+        return Files.readAllLines(csv).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList();
     }
 
     /**
