@@ -10,6 +10,7 @@ import org.symile.app.cli.GenerateCommand;
 import org.symile.app.cli.InformationsCommand;
 import org.symile.app.cli.InspectCommand;
 import org.symile.app.cli.TrainCommand;
+import org.symile.app.cli.UiCommand;
 import org.symile.app.cli.SelfCheckCommand;
 import org.symile.app.cli.SweepCommand;
 import org.symile.app.cli.TestCommand;
@@ -27,7 +28,7 @@ import picocli.CommandLine.Command;
 @Command(name = "symile", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Symile contrastive learning (arXiv 2411.01053) on Deeplearning4j.",
         subcommands = {TrainCommand.class, InformationsCommand.class, GenerateCommand.class, InspectCommand.class,
-                SweepCommand.class, SelfCheckCommand.class, BenchCommand.class, TestCommand.class, EmbedCommand.class,
+                SweepCommand.class, SelfCheckCommand.class, BenchCommand.class, TestCommand.class, EmbedCommand.class, UiCommand.class,
                 ExampleCommand.class})
 public final class SymileCli implements Runnable {
     /** Exit status for bad input: unknown or invalid flags, unreadable or malformed files. */

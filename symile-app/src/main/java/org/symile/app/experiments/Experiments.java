@@ -24,8 +24,8 @@ public final class Experiments {
     public static RunOutcome train(RunSpec spec) {
         Backend.logStartup();
         if (spec.wandb()) {
-            LOG.warn("--wandb True: Weights & Biases logging is not available in this port; metrics are written to"
-                    + " the run directory instead");
+            LOG.warn("--wandb True: Weights & Biases logging is not available in this port; use --ui True for DL4J's"
+                    + " training UI; every run also writes metrics.csv and curves.png to its directory");
         }
         return switch (spec.experiment()) {
             case BINARY_XOR -> XorSweep.run(spec);

@@ -18,6 +18,7 @@ import org.symile.app.train.RngStream;
 import org.symile.app.train.TrainState;
 import org.symile.app.train.TrainableModel;
 import org.symile.app.train.Trainer;
+import org.symile.app.ui.TrainingDashboard;
 import org.symile.data.io.AtomicFiles;
 
 /**
@@ -49,6 +50,7 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
     private long epochsAfter;
     private BooleanSupplier stop = () -> false;
     private MetricsLog metrics;
+    private TrainingDashboard dashboard;
 
     /**
      * @param runDir   the run directory
@@ -97,13 +99,18 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
     public void fit(long epochsAfter, BooleanSupplier stop) {
         this.epochsAfter = epochsAfter;
         this.stop = stop;
-        try (MetricsLog log = MetricsLog.open(dir, state.globalStep(), state.epoch())) {
+        String title = experiment.kind().flag() + (label == null || label.isEmpty() ? "" : " " + label);
+        try (MetricsLog log = MetricsLog.open(dir, state.globalStep(), state.epoch());
+             TrainingDashboard ui = spec.ui() ? TrainingDashboard.open(dir, runDir.getFileName() + (part == null ? ""
+                     : "/" + part), spec.uiPort(), model, state.globalStep()) : null) {
             metrics = log;
+            dashboard = ui;
             trainer.fit(model, experiment.batches(Split.TRAIN), experiment.batches(Split.VAL), state, this);
             log.flush();
-            log.plot(dir, experiment.kind().flag() + (label == null || label.isEmpty() ? "" : " " + label));
+            log.plot(dir, title);
         } finally {
             metrics = null;
+            dashboard = null;
         }
         writeRunInfo();
     }
@@ -172,6 +179,9 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
     public void onStep(Trainer.StepStats stats) {
         if (metrics != null) {
             metrics.step(stats);
+        }
+        if (dashboard != null) {
+            dashboard.step(stats, model);
         }
     }
 

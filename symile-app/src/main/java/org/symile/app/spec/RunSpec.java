@@ -24,13 +24,16 @@ import java.util.Objects;
  * @param useSeed        {@code --use_seed}: seed every stream from {@code seed}; otherwise one is drawn and logged
  * @param wandb          {@code --wandb} (accepted, not available here)
  * @param wandbRunId     {@code --wandb_run_id} (accepted, unused)
+ * @param ui             {@code --ui}: training statistics to DL4J's training UI, served while the run trains
+ * @param uiPort         {@code --ui_port}: the UI's port (0: any free port)
  * @param loss           the objective
  * @param trainer        the training loop
  * @param optimizer      AdamW
  * @param experimentSpec the experiment's own settings; its kind is {@code experiment}
  */
 public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir, Path ckptPath, long seed,
-                      boolean useSeed, boolean wandb, String wandbRunId, LossSpec loss, TrainerSpec trainer,
+                      boolean useSeed, boolean wandb, String wandbRunId, boolean ui, int uiPort, LossSpec loss,
+                      TrainerSpec trainer,
                       OptimizerSpec optimizer, ExperimentSpec experimentSpec) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -46,6 +49,10 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
         if (experimentSpec.kind() != experiment) {
             throw new IllegalArgumentException("--experiment " + experiment + ": settings of " + experimentSpec.kind()
                     + " given");
+        }
+        if (uiPort < 0 || uiPort > 65535) {
+            throw new IllegalArgumentException("--ui_port: expected a TCP port 0..65535 (0: any free port), got "
+                    + uiPort);
         }
         if (experiment != ExperimentKind.BINARY_XOR && dataDir == null) {
             throw new IllegalArgumentException("--data_dir: required for --experiment " + experiment);

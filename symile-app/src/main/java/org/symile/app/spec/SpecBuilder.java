@@ -45,8 +45,8 @@ final class SpecBuilder {
                     integer("resnet_base_width"));
         };
         return new RunSpec(kind, (Path) value("data_dir"), (Path) value("ckpt_save_dir"), (Path) value("ckpt_path"),
-                (Long) value("seed"), bool("use_seed"), bool("wandb"), (String) value("wandb_run_id"), loss, trainer,
-                optimizer, exp);
+                (Long) value("seed"), bool("use_seed"), bool("wandb"), (String) value("wandb_run_id"), bool("ui"),
+                integer("ui_port"), loss, trainer, optimizer, exp);
     }
 
     @SuppressWarnings("unchecked")

@@ -120,9 +120,15 @@ public final class TrainFlags {
         add("use_seed", "BOOL", null, Type.BOOL, "False", "Seed every random stream from --seed so runs repeat"
                 + " exactly; otherwise a seed is drawn and logged", RunSpec::useSeed);
         add("wandb", "BOOL", null, Type.BOOL, "False", "Accepted for compatibility; Weights & Biases logging is not"
-                + " available here (metrics go to run_info.json and CSV files)", RunSpec::wandb);
+                + " available here: use --ui True (DL4J's training UI) and the run's metrics.csv and curves.png",
+                RunSpec::wandb);
         add("wandb_run_id", "ID", null, Type.STRING, null, "Accepted for compatibility (unused)",
                 RunSpec::wandbRunId);
+        add("ui", "BOOL", null, Type.BOOL, "False", "Serve DL4J's training UI while training (train loss, learning"
+                + " rates, update/parameter ratios, parameter magnitudes) and keep its statistics in the run"
+                + " directory (ui_stats.dl4j) for symile ui", RunSpec::ui);
+        add("ui_port", "PORT", null, Type.INT, "9000", "Port of the training UI (0: any free port)",
+                RunSpec::uiPort);
         add("limit_train_batches", "X", null, Type.DOUBLE, "1.0",
                 "Fraction (<= 1.0) or number (> 1) of training batches per epoch",
                 s -> s.trainer().limitTrainBatches());

@@ -32,10 +32,11 @@ public final class Trainer {
      *
      * @param step            training steps taken so far in the run, this one included (1-based)
      * @param batch           this step's batch within the epoch (1-based), of {@code batches}
+     * @param rows            this step's examples
      * @param samplesPerSecond this step's rows over its wall time
      */
-    public record StepStats(int epoch, long step, int batch, int batches, double trainLoss, double logitScaleExp,
-                            double lr, double samplesPerSecond) {
+    public record StepStats(int epoch, long step, int batch, int batches, int rows, double trainLoss,
+                            double logitScaleExp, double lr, double samplesPerSecond) {
     }
 
     /** Experiment hooks. */
@@ -122,8 +123,8 @@ public final class Trainer {
                 state.nextStep();
                 guard.step();
                 double rate = b.rows() / Math.max(stepSeconds, 1e-9);
-                listener.onStep(new StepStats(epoch + 1, state.globalStep(), i + 1, limit, loss, model.logitScale(),
-                        optimizer.lr(), rate));
+                listener.onStep(new StepStats(epoch + 1, state.globalStep(), i + 1, limit, b.rows(), loss,
+                        model.logitScale(), optimizer.lr(), rate));
                 progress.step(i + 1, loss, seen / Math.max((System.nanoTime() - t0) / 1e9, 1e-9));
             }
             progress.end();

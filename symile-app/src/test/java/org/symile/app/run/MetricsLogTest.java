@@ -22,7 +22,7 @@ class MetricsLogTest {
     void rowsPerStepAndValidationAndPlots(@TempDir Path dir) throws IOException {
         try (MetricsLog log = MetricsLog.open(dir, 0, 0)) {
             for (int s = 1; s <= 4; s++) {
-                log.step(new Trainer.StepStats(1 + (s - 1) / 2, s, 1 + (s - 1) % 2, 2, 4.0 - s / 4.0, 1.5, 0.1,
+                log.step(new Trainer.StepStats(1 + (s - 1) / 2, s, 1 + (s - 1) % 2, 2, 16, 4.0 - s / 4.0, 1.5, 0.1,
                         250.0));
                 if (s % 2 == 0) {
                     log.validation(epoch(s / 2, 3.5), s, 0.1);
@@ -50,7 +50,7 @@ class MetricsLogTest {
                 + "val,2,4,3.0,3.4,0.25,1.5,0.1,\n"
                 + "train,2,4,3.2");
         try (MetricsLog log = MetricsLog.open(dir, 2, 1)) {
-            log.step(new Trainer.StepStats(2, 3, 1, 2, 3.0, 1.5, 0.1, 300.0));
+            log.step(new Trainer.StepStats(2, 3, 1, 2, 16, 3.0, 1.5, 0.1, 300.0));
         }
         assertEquals(List.of(MetricsLog.HEADER, "train,1,1,3.75,,,1.5,0.1,250.0", "train,1,2,3.5,,,1.5,0.1,250.0",
                 "val,1,2,3.0,3.5,0.25,1.5,0.1,", "train,2,3,3.0,,,1.5,0.1,300.0"),
