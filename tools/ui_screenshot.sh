@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Screenshot of DL4J's training UI serving a run, in a real headless browser (Debian's chromium):
+# Screenshots of DL4J's training UI serving a run, in a real headless browser (Debian's chromium): the Train
+# overview as OUT.png and the Symile page (validation metrics, exp(logit scale), log N) as OUT_symile.png.
 #   tools/ui_screenshot.sh [RUN_DIR] [OUT.png]
 # Without RUN_DIR it first trains a small binary_xor run with --ui True (statistics kept in the run directory).
 # Needs: apt-get install chromium. Writes OUT.png (default ui_overview.png) and, without RUN_DIR, a run under a
@@ -25,6 +26,10 @@ for _ in $(seq 1 120); do
   sleep 1
 done
 [ -n "$url" ] || { cat "$tmp/ui.log" >&2; exit 1; }
-chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1100 \
-  --virtual-time-budget=15000 --screenshot="$out" "$url" > "$tmp/chromium.log" 2>&1
-echo "$url -> $out"
+shot() {
+  chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1400,1100 \
+    --virtual-time-budget=15000 --screenshot="$2" "$1" > "$tmp/chromium.log" 2>&1
+  echo "$1 -> $2"
+}
+shot "$url" "$out"
+shot "${url%/train/overview}/symile" "${out%.png}_symile.png"

@@ -17,19 +17,20 @@ import org.symile.data.io.AtomicFiles;
 /**
  * A run's {@code metrics.csv}: one {@code train} row per optimizer step and one {@code val} row per validation,
  * <pre>
- *   kind,epoch,step,train_loss,val_loss,val_acc,logit_scale_exp,lr,samples_per_s
- *   train,1,1,5.5412,,,0.0701,0.1,2843.1
- *   val,1,10,5.3990,5.2871,0.1875,0.0712,0.1,
+ *   kind,epoch,step,train_loss,val_loss,val_acc,logit_scale_exp,log_n,lr,samples_per_s
+ *   train,1,1,5.5412,,,0.0701,6.9078,0.1,2843.1
+ *   val,1,10,5.3990,5.2871,0.1875,0.0712,,0.1,
  * </pre>
- * ({@code step} counts optimizer steps over the whole run; a val row carries the epoch's mean train loss and the
- * step it followed). Rows are appended as training goes and flushed at every epoch end. A resumed run first drops
+ * ({@code step} counts optimizer steps over the whole run; {@code log_n} = ln B of the step's batch, the bound's
+ * log N that upstream logs; a val row carries the epoch's mean train loss and the step it followed). Rows are appended as training goes and flushed at every epoch end. A resumed run first drops
  * the rows after its checkpoint (steps the interrupted process took past it), rewriting the file atomically, so
  * the file always describes one uninterrupted run. At the end {@link #plot} draws {@code curves.png} (train loss
  * per step, validation loss) and {@code val_acc.png}.
  */
 final class MetricsLog implements AutoCloseable {
     static final String FILE = "metrics.csv";
-    static final String HEADER = "kind,epoch,step,train_loss,val_loss,val_acc,logit_scale_exp,lr,samples_per_s";
+    static final String HEADER = "kind,epoch,step,train_loss,val_loss,val_acc,logit_scale_exp,log_n,lr,samples_per_s";
+    private static final int COLUMNS = 10;
 
     private final Path file;
     private final BufferedWriter out;
@@ -56,7 +57,7 @@ final class MetricsLog implements AutoCloseable {
             if (Files.isRegularFile(file) && (steps > 0 || epochs > 0)) {
                 for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
                     String[] f = line.split(",", -1);
-                    if (f.length == 9 && (f[0].equals("train") || f[0].equals("val")) && isNumber(f[1])
+                    if (f.length == COLUMNS && (f[0].equals("train") || f[0].equals("val")) && isNumber(f[1])
                             && isNumber(f[2]) && (f[0].equals("train") ? Long.parseLong(f[2]) <= steps
                             : Integer.parseInt(f[1]) <= epochs)) {
                         kept.add(line);
@@ -101,14 +102,14 @@ final class MetricsLog implements AutoCloseable {
     }
 
     void step(Trainer.StepStats s) {
-        write(String.format(Locale.ROOT, "train,%d,%d,%s,,,%s,%s,%s", s.epoch(), s.step(), num(s.trainLoss()),
-                num(s.logitScaleExp()), num(s.lr()), num(s.samplesPerSecond())));
+        write(String.format(Locale.ROOT, "train,%d,%d,%s,,,%s,%s,%s,%s", s.epoch(), s.step(), num(s.trainLoss()),
+                num(s.logitScaleExp()), num(Math.log(s.rows())), num(s.lr()), num(s.samplesPerSecond())));
     }
 
     /** A validation after {@code step} steps; {@code lr} is the learning rate then. */
     void validation(Trainer.EpochStats s, long step, double lr) {
         Double acc = s.valMetrics().get("val_acc");
-        write(String.format(Locale.ROOT, "val,%d,%d,%s,%s,%s,%s,%s,", s.epoch(), step, num(s.trainLoss()),
+        write(String.format(Locale.ROOT, "val,%d,%d,%s,%s,%s,%s,,%s,", s.epoch(), step, num(s.trainLoss()),
                 num(s.valLoss()), acc == null ? "" : num(acc), num(s.logitScaleExp()), num(lr)));
         flush();
     }

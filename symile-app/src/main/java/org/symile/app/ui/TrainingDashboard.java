@@ -72,6 +72,7 @@ public final class TrainingDashboard implements AutoCloseable {
         StatsStorage storage = new FileStatsStorage(dir.resolve(STATS_FILE).toFile());
         if (port != null) {
             attach(server(port), storage);
+            RunsModule.register(session, dir);
         }
         TrainingDashboard d = new TrainingDashboard(storage, port != null, session);
         d.init(model, startStep);
@@ -82,7 +83,8 @@ public final class TrainingDashboard implements AutoCloseable {
     public static UIServer server(int port) {
         try {
             UIServer s = VertxUIServer.getInstance(port, false, null);
-            LOG.info("DL4J training UI at http://localhost:{}/train/overview", s.getPort());
+            LOG.info("DL4J training UI at http://localhost:{}/train/overview (validation metrics: /symile)",
+                    s.getPort());
             return s;
         } catch (RuntimeException e) {
             throw new IllegalArgumentException("--ui_port " + port + ": the training UI cannot start there ("
@@ -97,7 +99,7 @@ public final class TrainingDashboard implements AutoCloseable {
      * @throws IllegalArgumentException naming a directory without statistics
      */
     public static UIServer serve(List<Path> dirs, int port) {
-        List<Path> files = new ArrayList<>();
+        Map<Path, String> files = new LinkedHashMap<>();
         for (Path dir : dirs) {
             if (!Files.isDirectory(dir)) {
                 throw new IllegalArgumentException(dir + ": not a run directory");
@@ -108,16 +110,20 @@ public final class TrainingDashboard implements AutoCloseable {
                     throw new IllegalArgumentException(dir + ": no " + STATS_FILE + " (train with --ui True writes"
                             + " one)");
                 }
-                files.addAll(found);
+                for (Path f : found) {
+                    String rel = dir.relativize(f.getParent()).toString();
+                    files.put(f, dir.toAbsolutePath().normalize().getFileName() + (rel.isEmpty() ? "" : "/" + rel));
+                }
             } catch (IOException e) {
                 throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
             }
         }
         UIServer server = server(port);
-        for (Path f : files) {
+        files.forEach((f, session) -> {
             attach(server, new FileStatsStorage(f.toFile()));
+            RunsModule.register(session, f.getParent());
             LOG.info("serving {}", f);
-        }
+        });
         return server;
     }
 
@@ -141,6 +147,7 @@ public final class TrainingDashboard implements AutoCloseable {
             }
         }
         SERVED.clear();
+        RunsModule.clear();
     }
 
     private void init(TrainableModel model, long startStep) {

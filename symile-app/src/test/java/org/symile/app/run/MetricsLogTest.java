@@ -32,8 +32,8 @@ class MetricsLogTest {
         }
         List<String> rows = Files.readAllLines(dir.resolve("metrics.csv"));
         assertEquals(MetricsLog.HEADER, rows.get(0));
-        assertEquals("train,1,1,3.75,,,1.5,0.1,250.0", rows.get(1));
-        assertEquals("val,1,2,3.0,3.5,0.25,1.5,0.1,", rows.get(3));
+        assertEquals("train,1,1,3.75,,,1.5,2.772588722239781,0.1,250.0", rows.get(1));
+        assertEquals("val,1,2,3.0,3.5,0.25,1.5,,0.1,", rows.get(3));
         assertEquals(7, rows.size());
         assertTrue(Files.size(dir.resolve("curves.png")) > 1000);
         assertTrue(Files.size(dir.resolve("val_acc.png")) > 1000);
@@ -43,17 +43,18 @@ class MetricsLogTest {
     @Test
     void resumingDropsRowsPastTheCheckpoint(@TempDir Path dir) throws IOException {
         Files.writeString(dir.resolve("metrics.csv"), MetricsLog.HEADER + "\n"
-                + "train,1,1,3.75,,,1.5,0.1,250.0\n"
-                + "train,1,2,3.5,,,1.5,0.1,250.0\n"
-                + "val,1,2,3.0,3.5,0.25,1.5,0.1,\n"
-                + "train,2,3,3.25,,,1.5,0.1,250.0\n"
-                + "val,2,4,3.0,3.4,0.25,1.5,0.1,\n"
+                + "train,1,1,3.75,,,1.5,2.7,0.1,250.0\n"
+                + "train,1,2,3.5,,,1.5,2.7,0.1,250.0\n"
+                + "val,1,2,3.0,3.5,0.25,1.5,,0.1,\n"
+                + "train,2,3,3.25,,,1.5,2.7,0.1,250.0\n"
+                + "val,2,4,3.0,3.4,0.25,1.5,,0.1,\n"
                 + "train,2,4,3.2");
         try (MetricsLog log = MetricsLog.open(dir, 2, 1)) {
             log.step(new Trainer.StepStats(2, 3, 1, 2, 16, 3.0, 1.5, 0.1, 300.0));
         }
-        assertEquals(List.of(MetricsLog.HEADER, "train,1,1,3.75,,,1.5,0.1,250.0", "train,1,2,3.5,,,1.5,0.1,250.0",
-                "val,1,2,3.0,3.5,0.25,1.5,0.1,", "train,2,3,3.0,,,1.5,0.1,300.0"),
+        assertEquals(List.of(MetricsLog.HEADER, "train,1,1,3.75,,,1.5,2.7,0.1,250.0",
+                "train,1,2,3.5,,,1.5,2.7,0.1,250.0", "val,1,2,3.0,3.5,0.25,1.5,,0.1,",
+                "train,2,3,3.0,,,1.5,2.772588722239781,0.1,300.0"),
                 Files.readAllLines(dir.resolve("metrics.csv")));
         try (MetricsLog fresh = MetricsLog.open(dir, 0, 0)) {
             fresh.flush();

@@ -71,12 +71,27 @@ class TrainingDashboardTest {
         // parameters and updates reported at steps 1 and 10
         assertEquals(2, live.path("updateRatios").path("f_a_W").size(), live.toString());
         assertTrue(live.path("stdevUpdates").path("f_a_W").get(0).asDouble() > 0, live.toString());
+        // the Symile page: validation metrics, exp(logit scale) and log N from metrics.csv
+        HttpResponse<String> page = get(port, "/symile");
+        assertEquals(200, page.statusCode());
+        assertTrue(page.body().contains("validation accuracy"), page.body());
+        JsonNode runs = new ObjectMapper().readTree(get(port, "/symile/runs").body());
+        assertEquals(1, runs.size(), runs.toString());
+        assertEquals(run.getFileName() + "/p_hat_0.5", runs.get(0).path("session").asText());
+        JsonNode data = new ObjectMapper().readTree(get(port, "/symile/data/0").body());
+        assertEquals(12, data.path("train").path("train_loss").size(), data.toString());
+        assertEquals(3, data.path("val").path("val_acc").size(), data.toString());
+        assertEquals(Math.log(16), data.path("train").path("log_n").get(0).asDouble(), 1e-9);
+        assertTrue(data.path("train").path("logit_scale_exp").get(11).asDouble() > 0, data.toString());
+        assertEquals(404, get(port, "/symile/data/7").statusCode());
         TrainingDashboard.stopServer();
 
         int again = freePort();
         TrainingDashboard.serve(List.of(run), again);
         JsonNode saved = overview(again);
         assertEquals(live.path("scores"), saved.path("scores"));
+        JsonNode savedRuns = new ObjectMapper().readTree(get(again, "/symile/runs").body());
+        assertEquals(run.getFileName() + "/p_hat_0.5", savedRuns.get(0).path("session").asText());
     }
 
     @Test

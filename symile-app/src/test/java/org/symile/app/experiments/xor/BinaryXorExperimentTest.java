@@ -104,7 +104,7 @@ class BinaryXorExperimentTest {
         assertEquals(2, Checkpoint.read(last).meta().trainer().epoch());
         // rows an interrupted process wrote past its checkpoint are dropped on resume
         Path cutMetrics = CliRunner.onlyRun(cut).resolve("p_hat_0.5/metrics.csv");
-        Files.writeString(cutMetrics, "train,3,9,9.9,,,1.0,0.1,100.0\nval,3,12,9.9,9.9,0.5,1.0,0.1,\n",
+        Files.writeString(cutMetrics, "train,3,9,9.9,,,1.0,2.7,0.1,100.0\nval,3,12,9.9,9.9,0.5,1.0,,0.1,\n",
                 java.nio.file.StandardOpenOption.APPEND);
         CliRunner.Run resumed = CliRunner.run(tiny(cut, "--p_hats", "0.5", "--epochs", "4", "--ckpt_path",
                 last.toString()));
