@@ -1,20 +1,17 @@
 package org.symile.app.run;
 
-import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;
+import org.symile.app.Mutants;
 
 /**
  * Seeded mutation test of this project's checkpoint reader ({@code --ckpt_path} of test and resume): damaged
@@ -30,43 +27,18 @@ class CheckpointMutationTest {
         new Checkpoint(CheckpointTest.meta(1), Map.of("w", Nd4j.rand(DataType.FLOAT, 6, 5), "i",
                 Nd4j.createFromArray(1L, 2L, 3L)), Map.of("m/w", Nd4j.ones(DataType.FLOAT, 6, 5))).write(good);
         byte[] original = Files.readAllBytes(good);
-        List<String> failures = new ArrayList<>();
-        int[] refused = {0};
-        assertTimeoutPreemptively(Duration.ofSeconds(120), () -> {
-            SplittableRandom rng = new SplittableRandom(11);
-            for (int k = 0; k < 300; k++) {
+        int refused = Mutants.check(dir, ".ckpt", original, 300, 11, Duration.ofSeconds(120), (k, rng) -> {
+            if (k % 3 == 1) {
                 byte[] m = original.clone();
-                switch (k % 3) {
-                    case 0 -> m = Arrays.copyOf(original, rng.nextInt(original.length));
-                    case 1 -> {
-                        int at = find(original, "var/".getBytes(), rng.nextInt(original.length / 2));
-                        for (int i = 0; i < 1 + rng.nextInt(3); i++) {
-                            m[Math.min(m.length - 1, at + 4 + rng.nextInt(60))] = (byte) rng.nextInt(256);
-                        }
-                    }
-                    default -> {
-                        for (int i = 0; i < 1 + rng.nextInt(4); i++) {
-                            m[rng.nextInt(m.length)] = (byte) rng.nextInt(256);
-                        }
-                    }
+                int at = find(original, "var/".getBytes(), rng.nextInt(original.length / 2));
+                for (int i = 0; i < 1 + rng.nextInt(3); i++) {
+                    m[Math.min(m.length - 1, at + 4 + rng.nextInt(60))] = (byte) rng.nextInt(256);
                 }
-                Path f = dir.resolve("m" + k + ".ckpt");
-                Files.write(f, m);
-                try {
-                    Checkpoint.read(f);
-                } catch (IllegalArgumentException e) {
-                    refused[0]++;
-                    if (e.getMessage() == null || !e.getMessage().contains(f.toString())
-                            || e.getMessage().contains(": null")) {
-                        failures.add(f.getFileName() + ": " + e.getMessage());
-                    }
-                } catch (Throwable e) {
-                    failures.add(f.getFileName() + ": " + e);
-                }
+                return m;
             }
-        });
-        assertTrue(failures.isEmpty(), failures.size() + " mishandled:\n" + String.join("\n", failures));
-        assertTrue(refused[0] > 150, "refused " + refused[0] + " of 300");
+            return Mutants.truncateOrFlip(original, k % 3 == 0, rng);
+        }, Checkpoint::read);
+        assertTrue(refused > 150, "refused " + refused + " of 300");
     }
 
     private static int find(byte[] b, byte[] sig, int from) {

@@ -46,10 +46,12 @@ public final class M3Model extends SameDiffModel {
     private EagerTextEncoder.Pass lastPass;
     private final boolean missingness;
     private final M3Architecture architecture;
+    private final TokenVocabulary vocabulary;
 
     public M3Model(M3Architecture a, LossSpec loss, RandomGenerator init) {
         this.missingness = a.missingness();
         this.architecture = a;
+        this.vocabulary = a.vocabulary();
         DataType f = DataType.FLOAT;
         SDVariable audio = sd.placeHolder("audio", f, -1, a.audioDim());
         SDVariable image = sd.placeHolder("image", f, -1, a.imageDim());
@@ -176,8 +178,7 @@ public final class M3Model extends SameDiffModel {
                             + " text_input_ids has " + ids.rows());
                 }
                 int[] miss = missing == null ? null : indicator(missing, ids.rows(), missingKey).toIntVector();
-                Map<String, INDArray> t = M3Inputs.text(architecture.vocabulary(), architecture.text(), ids, mask,
-                        miss);
+                Map<String, INDArray> t = M3Inputs.text(vocabulary, architecture.text(), ids, mask, miss);
                 EagerTextEncoder.Pass pass = eagerText.forward(t.get("ids"), t.get("pos"), t.get("mask"), false);
                 sd.getVariable(TEXT_HIDDEN).setArray(pass.output());
                 if (lastPass != null) {
