@@ -198,31 +198,13 @@ public final class NpyFile implements TensorSource {
         if (type == null) {
             throw new IllegalArgumentException(file + ": cannot write " + array.dataType() + " to .npy");
         }
-        StringBuilder shape = new StringBuilder("(");
-        for (long s : array.shape()) {
-            shape.append(s).append(", ");
-        }
-        if (array.rank() > 1) {
-            shape.setLength(shape.length() - 2);
-        } else if (array.rank() == 1) {
-            shape.setLength(shape.length() - 1);
-        }
-        shape.append(')');
-        String dict = "{'descr': '" + type.numpyDescr() + "', 'fortran_order': False, 'shape': " + shape + ", }";
-        int total = 10 + dict.length() + 1;
-        int pad = (64 - total % 64) % 64;
-        String header = dict + " ".repeat(pad) + "\n";
         INDArray c = array.ordering() == 'c' && !array.isView() ? array : array.dup('c');
         ByteBuffer data = c.data().asNio().order(ByteOrder.nativeOrder());
         final ElementType t = type;
+        byte[] header = header(t.numpyDescr(), array.shape());
         AtomicFiles.write(file, out -> {
             DataOutputStream o = new DataOutputStream(out);
-            o.write(MAGIC);
-            o.write(1);
-            o.write(0);
-            o.write(header.length() & 0xff);
-            o.write((header.length() >> 8) & 0xff);
-            o.write(header.getBytes(StandardCharsets.ISO_8859_1));
+            o.write(header);
             ByteBuffer src = data.duplicate();
             src.position(0).limit((int) (c.length() * t.width()));
             byte[] buf = new byte[1 << 16];
@@ -233,6 +215,34 @@ public final class NpyFile implements TensorSource {
             }
             o.flush();
         });
+    }
+
+    /**
+     * A version 1.0 header: magic, version, length and the dict literal for a C-order array, padded so the data
+     * starts at a multiple of 64 bytes.
+     */
+    static byte[] header(String descr, long[] shape) {
+        StringBuilder s = new StringBuilder("(");
+        for (long d : shape) {
+            s.append(d).append(", ");
+        }
+        if (shape.length > 1) {
+            s.setLength(s.length() - 2);
+        } else if (shape.length == 1) {
+            s.setLength(s.length() - 1);
+        }
+        s.append(')');
+        String dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + s + ", }";
+        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
+        String text = dict + " ".repeat(pad) + "\n";
+        byte[] out = new byte[10 + text.length()];
+        System.arraycopy(MAGIC, 0, out, 0, MAGIC.length);
+        out[6] = 1;
+        out[7] = 0;
+        out[8] = (byte) (text.length() & 0xff);
+        out[9] = (byte) ((text.length() >> 8) & 0xff);
+        System.arraycopy(text.getBytes(StandardCharsets.ISO_8859_1), 0, out, 10, text.length());
+        return out;
     }
 
     /** Parser for the Python dict literal of a .npy header. */

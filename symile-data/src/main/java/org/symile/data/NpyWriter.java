@@ -6,7 +6,6 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -21,7 +20,6 @@ import org.symile.data.io.AtomicFiles;
  * it, so the target is either complete or untouched.
  */
 public final class NpyWriter implements AutoCloseable {
-    private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
     private final Path target;
     private final Path tmp;
     private final long[] shape;
@@ -53,7 +51,7 @@ public final class NpyWriter implements AutoCloseable {
             Files.createDirectories(dir);
             tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
             OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
-            out.write(header(shape));
+            out.write(NpyFile.header("<f4", shape));
             return new NpyWriter(target, tmp, shape, out);
         } catch (IOException e) {
             if (tmp != null) {
@@ -61,22 +59,6 @@ public final class NpyWriter implements AutoCloseable {
             }
             throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
         }
-    }
-
-    static byte[] header(long[] shape) {
-        StringBuilder s = new StringBuilder("(");
-        for (long d : shape) {
-            s.append(d).append(", ");
-        }
-        s.setLength(s.length() - (shape.length > 1 ? 2 : 1));
-        s.append(')');
-        String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + s + ", }";
-        int pad = (64 - (10 + dict.length() + 1) % 64) % 64;
-        String text = dict + " ".repeat(pad) + "\n";
-        ByteBuffer b = ByteBuffer.allocate(10 + text.length()).order(ByteOrder.LITTLE_ENDIAN);
-        b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) text.length());
-        b.put(text.getBytes(StandardCharsets.ISO_8859_1));
-        return b.array();
     }
 
     /**

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
+import org.symile.app.run.Checkpoint;
 import org.symile.data.PickledObject;
 import org.symile.data.TensorSource;
 import org.symile.data.TorchFile;
@@ -31,8 +32,8 @@ final class ArchiveSummary {
 
     /** Whether a zip archive is a symile checkpoint ({@code meta.json} at its root). */
     static boolean isSymileCheckpoint(Path file) {
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            return zip.getEntry("meta.json") != null && zip.getEntry("data.pkl") == null;
+        try {
+            return Checkpoint.isCheckpoint(file);
         } catch (IOException e) {
             throw new IllegalArgumentException(file + ": corrupt zip archive (" + e.getMessage() + ")", e);
         }

@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.zip.ZipFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.experiments.m3.M3Upstream;
@@ -43,8 +42,8 @@ public final class ModelFiles {
             throw new IllegalArgumentException("--ckpt_path: no such checkpoint file: " + file);
         }
         boolean symile;
-        try (ZipFile zip = new ZipFile(file.toFile())) {
-            symile = zip.getEntry("meta.json") != null;
+        try {
+            symile = Checkpoint.isCheckpoint(file);
         } catch (IOException e) {
             throw new IllegalArgumentException("--ckpt_path " + file + ": neither a symile checkpoint nor a torch.save"
                     + " archive (not a readable zip file: " + e.getMessage() + ")", e);

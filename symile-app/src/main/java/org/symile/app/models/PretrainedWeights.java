@@ -14,7 +14,6 @@ import java.util.stream.Stream;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.symile.data.SafetensorsFile;
-import org.symile.data.TensorSource;
 import org.symile.data.TorchFile;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.symile.samediff.dl4j.TorchvisionResNet;
@@ -38,18 +37,14 @@ public final class PretrainedWeights {
         Map<String, INDArray> out = new LinkedHashMap<>();
         if (file.toString().endsWith(".safetensors")) {
             try (SafetensorsFile f = SafetensorsFile.open(file)) {
-                f.tensors().forEach((k, t) -> out.put(k, read(t)));
+                f.tensors().forEach((k, t) -> out.put(k, t.read()));
             }
         } else {
             try (TorchFile f = TorchFile.open(file)) {
-                f.tensors().forEach((k, t) -> out.put(k, read(t)));
+                f.tensors().forEach((k, t) -> out.put(k, t.read()));
             }
         }
         return out;
-    }
-
-    private static INDArray read(TensorSource t) {
-        return t.shape().length == 0 ? t.read().reshape(new long[0]) : t.read();
     }
 
     /**

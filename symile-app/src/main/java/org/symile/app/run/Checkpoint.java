@@ -97,6 +97,18 @@ public record Checkpoint(CheckpointMeta meta, Map<String, INDArray> variables, M
     }
 
     /**
+     * Whether a zip archive is a symile checkpoint: {@code meta.json} at its root (a torch.save archive has its
+     * pickle under a folder, never a root {@code data.pkl}).
+     *
+     * @throws IOException when the file is not a readable zip archive
+     */
+    public static boolean isCheckpoint(Path file) throws IOException {
+        try (java.util.zip.ZipFile zip = new java.util.zip.ZipFile(file.toFile())) {
+            return zip.getEntry("meta.json") != null && zip.getEntry("data.pkl") == null;
+        }
+    }
+
+    /**
      * Reads a checkpoint.
      *
      * @throws IllegalArgumentException naming the file when it is missing, not a checkpoint, or of another format

@@ -93,17 +93,21 @@ final class MetricsLog implements AutoCloseable {
 
     private static void add(List<Double> xs, List<Double> ys, double x, String y) {
         if (!y.isEmpty()) {
-            double v = Double.parseDouble(y);
-            if (Double.isFinite(v)) {
-                xs.add(x);
-                ys.add(v);
-            }
+            add(xs, ys, x, Double.parseDouble(y));
+        }
+    }
+
+    private static void add(List<Double> xs, List<Double> ys, double x, double y) {
+        if (Double.isFinite(y)) {
+            xs.add(x);
+            ys.add(y);
         }
     }
 
     void step(Trainer.StepStats s) {
         write(String.format(Locale.ROOT, "train,%d,%d,%s,,,%s,%s,%s,%s", s.epoch(), s.step(), num(s.trainLoss()),
                 num(s.logitScaleExp()), num(Math.log(s.rows())), num(s.lr()), num(s.samplesPerSecond())));
+        add(trainSteps, trainLoss, s.step(), s.trainLoss());
     }
 
     /** A validation after {@code step} steps; {@code lr} is the learning rate then. */
@@ -111,6 +115,10 @@ final class MetricsLog implements AutoCloseable {
         Double acc = s.valMetrics().get("val_acc");
         write(String.format(Locale.ROOT, "val,%d,%d,%s,%s,%s,%s,,%s,", s.epoch(), step, num(s.trainLoss()),
                 num(s.valLoss()), acc == null ? "" : num(acc), num(s.logitScaleExp()), num(lr)));
+        add(valSteps, valLoss, step, s.valLoss());
+        if (acc != null) {
+            add(accSteps, valAcc, step, acc);
+        }
         flush();
     }
 
@@ -121,7 +129,6 @@ final class MetricsLog implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
         }
-        remember(line);
     }
 
     void flush() {

@@ -44,14 +44,24 @@ class TrainingDashboardTest {
                 .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /** The overview's scores: one per reported step (the train loss). */
+    /**
+     * The overview's scores: one per reported step (the train loss). The server picks up an attached session
+     * asynchronously, so the data is asked for until it lists scores (at most 20 s).
+     */
     private JsonNode overview(int port) throws Exception {
         HttpResponse<String> page = get(port, "/train/overview");
         assertEquals(200, page.statusCode());
         assertTrue(page.body().contains("<html") || page.body().contains("<!DOCTYPE"), page.body());
-        HttpResponse<String> data = get(port, "/train/overview/data");
-        assertEquals(200, data.statusCode(), data.body());
-        return new ObjectMapper().readTree(data.body());
+        JsonNode data = null;
+        for (int attempt = 0; attempt < 40 && (data == null || data.path("scores").isEmpty()); attempt++) {
+            if (attempt > 0) {
+                Thread.sleep(500);
+            }
+            HttpResponse<String> r = get(port, "/train/overview/data");
+            assertEquals(200, r.statusCode(), r.body());
+            data = new ObjectMapper().readTree(r.body());
+        }
+        return data;
     }
 
     @Test

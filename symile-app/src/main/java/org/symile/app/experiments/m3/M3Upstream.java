@@ -65,10 +65,10 @@ public final class M3Upstream {
             String k = e.getKey();
             String ours = headName(k);
             if (ours != null) {
-                heads.put(k, read(e.getValue()));
+                heads.put(k, e.getValue().read());
             } else if (k.startsWith(TEXT + "embeddings.") || k.startsWith(TEXT + "encoder.layer.0.")) {
                 if (!k.endsWith("position_ids")) {
-                    hf.put(k.substring(TEXT.length()), read(e.getValue()));
+                    hf.put(k.substring(TEXT.length()), e.getValue().read());
                 }
             } else if (!k.startsWith(TEXT) && !k.startsWith("text_encoder.embeddings.")
                     && !k.startsWith("text_encoder.encoder_layer.")) {
@@ -95,10 +95,6 @@ public final class M3Upstream {
         M3Architecture a = new M3Architecture(audio, image, d, missingness, vocab, text, null);
         return new ModelSource(file, spec.experiment(), spec, Json.tree(a),
                 (model, src) -> load((M3Model) model, heads, hf, missingness, src), true);
-    }
-
-    private static INDArray read(TensorSource t) {
-        return t.shape().length == 0 ? t.read().reshape(new long[0]) : t.read();
     }
 
     /** Our variable name of an upstream head parameter, or null for a text-encoder name. */

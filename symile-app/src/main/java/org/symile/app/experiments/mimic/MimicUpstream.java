@@ -63,8 +63,7 @@ public final class MimicUpstream {
             if (k.endsWith("num_batches_tracked")) {
                 continue;
             }
-            TensorSource t = e.getValue();
-            ours.put(mapped, t.shape().length == 0 ? t.read().reshape(new long[0]) : t.read());
+            ours.put(mapped, e.getValue().read());
             shown.put(mapped, k);
         }
         shown.put("cxr.", "cxr_encoder.resnet.");
