@@ -112,24 +112,39 @@ public final class TensorBatchIterator implements MultiDataSetIterator {
         long from = (long) next * batchSize;
         long to = Math.min(rows, from + num);
         next++;
+        if (order == null) {
+            Map<String, INDArray> out = new LinkedHashMap<>();
+            for (Input in : inputs) {
+                out.put(in.name(), cast(in, in.source().readRows(from, to)));
+            }
+            return out;
+        }
+        long[] idx = new long[(int) (to - from)];
+        System.arraycopy(order, (int) from, idx, 0, idx.length);
+        return read(inputs, idx);
+    }
+
+    /**
+     * The given rows of every input, in that order, as name -> array [rows.length, ...] in input order (each cast
+     * as its input says): one batch of any row subset, e.g. a data-parallel worker's share of a shuffled epoch.
+     *
+     * @throws IllegalArgumentException naming the input when a row is out of range
+     */
+    public static Map<String, INDArray> read(List<Input> inputs, long[] rows) {
         Map<String, INDArray> out = new LinkedHashMap<>();
         for (Input in : inputs) {
-            INDArray a;
-            if (order == null) {
-                a = in.source().readRows(from, to);
-            } else {
-                long[] idx = new long[(int) (to - from)];
-                System.arraycopy(order, (int) from, idx, 0, idx.length);
-                a = in.source().readRows(idx);
-            }
-            if (in.castTo() != null && a.dataType() != in.castTo()) {
-                INDArray cast = a.castTo(in.castTo());
-                a.close();
-                a = cast;
-            }
-            out.put(in.name(), a);
+            out.put(in.name(), cast(in, in.source().readRows(rows)));
         }
         return out;
+    }
+
+    private static INDArray cast(Input in, INDArray a) {
+        if (in.castTo() != null && a.dataType() != in.castTo()) {
+            INDArray cast = a.castTo(in.castTo());
+            a.close();
+            return cast;
+        }
+        return a;
     }
 
     @Override
@@ -157,20 +172,30 @@ public final class TensorBatchIterator implements MultiDataSetIterator {
     public void reset() {
         next = 0;
         if (shuffle != null) {
-            if (rows > Integer.MAX_VALUE) {
-                throw new IllegalArgumentException("cannot shuffle more than 2^31 rows");
-            }
-            order = new long[(int) rows];
-            for (int i = 0; i < order.length; i++) {
-                order[i] = i;
-            }
-            for (int i = order.length - 1; i > 0; i--) {
-                int j = shuffle.nextInt(i + 1);
-                long t = order[i];
-                order[i] = order[j];
-                order[j] = t;
-            }
+            order = shuffledOrder(rows, shuffle);
         }
+    }
+
+    /**
+     * The row order of one shuffled epoch, drawn from {@code shuffle} exactly as an iterator's {@link #reset()}
+     * draws it (Fisher-Yates from the last row down), so a caller that splits an epoch among workers sees the
+     * same order as a single iterator would.
+     */
+    public static long[] shuffledOrder(long rows, RandomGenerator shuffle) {
+        if (rows > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("cannot shuffle more than 2^31 rows");
+        }
+        long[] order = new long[(int) rows];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        for (int i = order.length - 1; i > 0; i--) {
+            int j = shuffle.nextInt(i + 1);
+            long t = order[i];
+            order[i] = order[j];
+            order[j] = t;
+        }
+        return order;
     }
 
     /** A factory for iterators over the same inputs (one per epoch or per evaluation). */

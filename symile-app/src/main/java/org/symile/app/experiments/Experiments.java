@@ -12,6 +12,7 @@ import org.symile.app.spec.ExperimentKind;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.spec.TestSpec;
 import org.symile.app.runtime.Backend;
+import org.symile.app.spark.SparkTraining;
 
 /** The entry points {@code train} and {@code test} use: which experiment a spec names, run by the runner. */
 public final class Experiments {
@@ -29,7 +30,8 @@ public final class Experiments {
         }
         return switch (spec.experiment()) {
             case BINARY_XOR -> XorSweep.run(spec);
-            case SYMILE_M3, SYMILE_MIMIC -> ExperimentRunner.train(spec, factory(spec.experiment()));
+            case SYMILE_M3, SYMILE_MIMIC -> ExperimentRunner.train(spec, factory(spec.experiment()),
+                    spec.spark() == null ? (s, e) -> null : SparkTraining::start);
         };
     }
 
@@ -40,7 +42,7 @@ public final class Experiments {
     }
 
     /** How the runner opens an experiment's data (binary_xor's is generated per p̂ by {@link XorSweep}). */
-    static ExperimentFactory factory(ExperimentKind kind) {
+    public static ExperimentFactory factory(ExperimentKind kind) {
         return switch (kind) {
             case SYMILE_M3 -> M3Experiment::open;
             case SYMILE_MIMIC -> MimicExperiment::open;

@@ -14,6 +14,7 @@ import org.symile.app.spec.TestSpec;
 import org.symile.app.train.RngStream;
 import org.symile.app.train.Seeds;
 import org.symile.app.train.TrainableModel;
+import org.symile.app.train.TrainingLoop;
 import org.symile.data.io.AtomicFiles;
 
 /**
@@ -37,13 +38,30 @@ public final class ExperimentRunner {
      * @throws IllegalArgumentException for a checkpoint of another experiment or data that does not fit
      */
     public static RunOutcome train(RunSpec spec, ExperimentFactory factory) {
+        return train(spec, factory, (s, e) -> null);
+    }
+
+    /**
+     * {@link #train(RunSpec, ExperimentFactory)} with the epochs trained by the loop {@code loops} starts once the
+     * experiment's data is open and before the run directory is created (so a cluster that cannot train the run
+     * leaves nothing behind); a null loop trains in this process.
+     */
+    public static RunOutcome train(RunSpec spec, ExperimentFactory factory, LoopFactory loops) {
         RunStart start = RunStart.of(spec);
         CheckpointMeta resumed = start.resume() == null ? null : start.resume().meta();
         try (Experiment<?> experiment = factory.open(spec, resumed == null ? null : resumed.architecture(),
-                EnumSet.of(Split.TRAIN, Split.VAL))) {
+                EnumSet.of(Split.TRAIN, Split.VAL));
+             TrainingLoop loop = loops.start(spec, experiment)) {
+            if (resumed != null) {
+                boolean wasSpark = resumed.args() != null && resumed.args().hasNonNull("spark_master");
+                if (wasSpark != (loop != null)) {
+                    LOG.info("{}: continuing {} a run trained {}", spec.experiment(), loop != null ? "on Spark"
+                            : "in this process", wasSpark ? "on Spark" : "in one process");
+                }
+            }
             Path runDir = start.runDirectory(spec);
             try {
-                return train(spec, experiment, start, runDir);
+                return train(spec, experiment, start, runDir, loop);
             } catch (IllegalArgumentException e) {
                 RunDirectory.deleteIfEmpty(runDir); // refused before training (e.g. a batch too large)
                 throw e;
@@ -52,7 +70,7 @@ public final class ExperimentRunner {
     }
 
     private static <M extends TrainableModel> RunOutcome train(RunSpec spec, Experiment<M> experiment,
-                                                               RunStart start, Path runDir) {
+                                                               RunStart start, Path runDir, TrainingLoop loop) {
         TrainingRun<M> run = new TrainingRun<>(spec, experiment, runDir, null, "",
                 new RunStreams(start.seed(), new long[0]), start.resume() != null);
         if (start.resume() != null) {
@@ -61,7 +79,11 @@ public final class ExperimentRunner {
         LOG.info("{}: run directory {}, seed {}{}", spec.experiment(), runDir, start.seed(),
                 spec.useSeed() || start.resume() != null ? "" : " (drawn; repeat with --use_seed True --seed "
                         + start.seed() + ")");
-        run.fit(0, () -> false);
+        if (loop == null) {
+            run.fit(0, () -> false);
+        } else {
+            run.fit(loop, 0, () -> false);
+        }
         return new RunOutcome(runDir, run.metrics());
     }
 

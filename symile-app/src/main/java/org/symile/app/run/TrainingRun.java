@@ -18,6 +18,7 @@ import org.symile.app.train.RngStream;
 import org.symile.app.train.TrainState;
 import org.symile.app.train.TrainableModel;
 import org.symile.app.train.Trainer;
+import org.symile.app.train.TrainingLoop;
 import org.symile.app.ui.TrainingDashboard;
 import org.symile.data.io.AtomicFiles;
 
@@ -97,6 +98,14 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
      * @param stop        polled between steps; true stops training (a {@link java.util.concurrent.CancellationException})
      */
     public void fit(long epochsAfter, BooleanSupplier stop) {
+        fit(trainer, epochsAfter, stop);
+    }
+
+    /**
+     * Trains to {@code --epochs} with another loop (e.g. replicas on a Spark cluster); checkpoints, metrics and
+     * validation as {@link #fit(long, BooleanSupplier)}.
+     */
+    public void fit(TrainingLoop loop, long epochsAfter, BooleanSupplier stop) {
         this.epochsAfter = epochsAfter;
         this.stop = stop;
         String title = experiment.kind().flag() + (label == null || label.isEmpty() ? "" : " " + label);
@@ -105,7 +114,7 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
                      : "/" + part), spec.uiPort(), model, state.globalStep()) : null) {
             metrics = log;
             dashboard = ui;
-            trainer.fit(model, experiment.batches(Split.TRAIN), experiment.batches(Split.VAL), state, this);
+            loop.fit(model, experiment.batches(Split.TRAIN), experiment.batches(Split.VAL), state, this);
             log.flush();
             log.plot(dir, title);
         } finally {

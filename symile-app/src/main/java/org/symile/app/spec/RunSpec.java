@@ -30,11 +30,13 @@ import java.util.Objects;
  * @param trainer        the training loop
  * @param optimizer      AdamW
  * @param experimentSpec the experiment's own settings; its kind is {@code experiment}
+ * @param spark          {@code --spark_master} and its knobs: data-parallel training on Spark, or null to train in
+ *                       this process
  */
 public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir, Path ckptPath, long seed,
                       boolean useSeed, boolean wandb, String wandbRunId, boolean ui, int uiPort, LossSpec loss,
                       TrainerSpec trainer,
-                      OptimizerSpec optimizer, ExperimentSpec experimentSpec) {
+                      OptimizerSpec optimizer, ExperimentSpec experimentSpec, SparkSpec spark) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,6 +65,10 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
             throw new IllegalArgumentException("--memory_lean True: not available for symile_mimic, whose loss is"
                     + " part of the DL4J network; use --negative_sampling n for batches whose O(N^2) products do not"
                     + " fit");
+        }
+        if (spark != null && experiment == ExperimentKind.BINARY_XOR) {
+            throw new IllegalArgumentException("--spark_master: binary_xor trains in one process (its p_hat models"
+                    + " already train side by side, --p_hat_workers); Spark trains symile_m3 and symile_mimic");
         }
         if (loss.lossFn() == LossFn.SYMILE && trainer.batchSzTrain() < 2) {
             throw new IllegalArgumentException("--batch_sz_train: Symile needs at least 2 rows per batch, got "

@@ -46,7 +46,25 @@ final class SpecBuilder {
         };
         return new RunSpec(kind, (Path) value("data_dir"), (Path) value("ckpt_save_dir"), (Path) value("ckpt_path"),
                 (Long) value("seed"), bool("use_seed"), bool("wandb"), (String) value("wandb_run_id"), bool("ui"),
-                integer("ui_port"), loss, trainer, optimizer, exp);
+                integer("ui_port"), loss, trainer, optimizer, exp, spark());
+    }
+
+    /** The Spark settings with --spark_master, else null (and then its knobs are refused). */
+    private SparkSpec spark() {
+        String master = (String) value("spark_master");
+        if (master == null) {
+            for (String knob : new String[] {"spark_workers", "spark_averaging_frequency"}) {
+                if (given.containsKey(knob)) {
+                    throw new IllegalArgumentException("--" + knob + ": applies to training on Spark only; give"
+                            + " --spark_master as well");
+                }
+            }
+            return null;
+        }
+        Object workers = value("spark_workers");
+        Object frequency = value("spark_averaging_frequency");
+        return new SparkSpec(master, workers == null ? 0 : (Integer) workers,
+                frequency == null ? SparkSpec.DEFAULT_AVERAGING_FREQUENCY : (Integer) frequency);
     }
 
     @SuppressWarnings("unchecked")

@@ -129,6 +129,17 @@ public final class TrainFlags {
                 + " directory (ui_stats.dl4j) for symile ui", RunSpec::ui);
         add("ui_port", "PORT", null, Type.INT, "9000", "Port of the training UI (0: any free port)",
                 RunSpec::uiPort);
+        add("spark_master", "URL", null, Type.STRING, null, "Train on a Spark cluster (symile_m3, symile_mimic):"
+                + " local[N], spark://HOST:PORT, yarn or k8s://URL; every worker trains a replica on its own share of"
+                + " each epoch's batches (negatives from its own batch) and the replicas are averaged (default: train"
+                + " in this process)", s -> s.spark() == null ? null : s.spark().master());
+        add("spark_workers", "N", null, Type.INT, null, "With --spark_master: model replicas trained side by side,"
+                + " one Spark task each (default: 0 = Spark's default parallelism)",
+                s -> s.spark() == null ? null : s.spark().workers());
+        add("spark_averaging_frequency", "N", null, Type.INT, null, "With --spark_master: steps each worker takes"
+                + " between averages of the weights and AdamW moments (default: "
+                + SparkSpec.DEFAULT_AVERAGING_FREQUENCY + ")",
+                s -> s.spark() == null ? null : s.spark().averagingFrequency());
         add("limit_train_batches", "X", null, Type.DOUBLE, "1.0",
                 "Fraction (<= 1.0) or number (> 1) of training batches per epoch",
                 s -> s.trainer().limitTrainBatches());

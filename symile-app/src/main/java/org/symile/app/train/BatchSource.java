@@ -18,4 +18,12 @@ public interface BatchSource {
      * @param shuffle order of the rows is drawn from it; null keeps the stored order
      */
     Iterator<Batch> epoch(RandomGenerator shuffle);
+
+    /**
+     * One batch of the given rows, in that order, read where the rows are stored (a data-parallel worker's share of
+     * an epoch: its rows of the order {@code TensorBatchIterator.shuffledOrder} draws).
+     *
+     * @param rows row indices in [0, {@link #rows()})
+     */
+    Batch batchOf(long[] rows);
 }

@@ -43,6 +43,11 @@ public final class IteratorBatches implements BatchSource {
     }
 
     @Override
+    public Batch batchOf(long[] rowIndices) {
+        return new Batch(TensorBatchIterator.read(inputs, rowIndices), rowIndices.length);
+    }
+
+    @Override
     public Iterator<Batch> epoch(RandomGenerator shuffle) {
         TensorBatchIterator it = new TensorBatchIterator(inputs, batchSize, dropLast, shuffle);
         return new Iterator<>() {

@@ -25,6 +25,11 @@ public final class MappedBatches implements BatchSource {
     }
 
     @Override
+    public Batch batchOf(long[] rows) {
+        return map.apply(inner.batchOf(rows));
+    }
+
+    @Override
     public Iterator<Batch> epoch(RandomGenerator shuffle) {
         Iterator<Batch> it = inner.epoch(shuffle);
         return new Iterator<>() {

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
  * the output is not a terminal (CI logs, files) or several fits run at once (binary_xor's p̂ workers), a plain log
  * line every {@code symile.progress_seconds} seconds (default 60), so short epochs add nothing to the log.
  */
-final class Progress {
+public final class Progress {
     private static final Logger LOG = LoggerFactory.getLogger(Progress.class);
     /** Fits in progress in this process: one updating line is readable, several are not. */
     private static final AtomicInteger ACTIVE = new AtomicInteger();
@@ -47,7 +47,7 @@ final class Progress {
     }
 
     /** Progress of an epoch of {@code batches} steps, on this process's terminal or log. */
-    static Progress start(String label, int batches) {
+    public static Progress start(String label, int batches) {
         String term = System.getenv("TERM");
         boolean tty = System.console() != null && term != null && !term.equals("dumb");
         long seconds = Long.getLong("symile.progress_seconds", 60L);
@@ -56,7 +56,7 @@ final class Progress {
     }
 
     /** After step {@code k} of the epoch. */
-    void step(int k, double loss, double samplesPerSecond) {
+    public void step(int k, double loss, double samplesPerSecond) {
         long now = clock.getAsLong();
         if (terminal && ACTIVE.get() == 1) {
             if (now - last >= REDRAW_NS || k == batches) {
@@ -72,7 +72,7 @@ final class Progress {
     }
 
     /** Erases the updating line; idempotent. */
-    void end() {
+    public void end() {
         if (ended) {
             return;
         }

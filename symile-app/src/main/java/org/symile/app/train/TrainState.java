@@ -36,7 +36,8 @@ public final class TrainState {
         return globalStep;
     }
 
-    void nextStep() {
+    /** Counts one more training step of the run. */
+    public void nextStep() {
         globalStep++;
     }
 

@@ -16,7 +16,7 @@ import org.symile.samediff.Permutations;
  * detection, a progress line per epoch, and a listener that checkpoints. Everything random comes from the
  * {@link TrainState}'s streams, so a run resumed from a checkpoint continues exactly.
  */
-public final class Trainer {
+public final class Trainer implements TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
     /** Metrics of one epoch; validation entries are NaN when validation did not run. */
@@ -72,6 +72,8 @@ public final class Trainer {
     private final TrainerSpec config;
     private final OptimizerSpec optimizer;
     private final String hints;
+    /** Smoothed seconds per epoch of the current fit, for the ETA. */
+    private double secondsPerEpoch = Double.NaN;
 
     /**
      * @param hints advice shown, after the learning rate, when the loss diverges (e.g. the flags to change)
@@ -92,10 +94,11 @@ public final class Trainer {
      *
      * @throws TrainingDivergedException when a training loss is NaN or infinite
      */
+    @Override
     public void fit(TrainableModel model, BatchSource train, BatchSource val, TrainState state, Listener listener) {
         NativeMemoryGuard guard = NativeMemoryGuard.standard();
         Permutations negatives = Permutations.random(state.negatives());
-        double secondsPerEpoch = Double.NaN;
+        secondsPerEpoch = Double.NaN;
         for (int epoch = state.epoch(); epoch < config.epochs(); epoch++) {
             long t0 = System.nanoTime();
             double lossSum = 0;
@@ -114,9 +117,7 @@ public final class Trainer {
                 double loss = model.trainStep(b, negatives);
                 double stepSeconds = (System.nanoTime() - s0) / 1e9;
                 if (!Double.isFinite(loss)) {
-                    throw new TrainingDivergedException(String.format("%strain loss is %s at epoch %d, step %d: the"
-                                    + " run diverged. Try a lower --lr (now %g)%s", prefix(listener), loss, epoch + 1,
-                            i + 1, optimizer.lr(), hints == null ? "" : "; " + hints));
+                    throw diverged(listener, loss, epoch, i + 1);
                 }
                 lossSum += loss * b.rows();
                 seen += b.rows();
@@ -128,29 +129,53 @@ public final class Trainer {
                 progress.step(i + 1, loss, seen / Math.max((System.nanoTime() - t0) / 1e9, 1e-9));
             }
             progress.end();
-            state.setEpoch(epoch + 1);
-            LOG.debug("epoch {}: resident {} MiB, {} collections requested", epoch + 1,
-                    NativeMemoryGuard.residentBytes() >> 20, guard.collections());
-            double trainSeconds = (System.nanoTime() - t0) / 1e9;
-            double valLoss = Double.NaN;
-            Map<String, Double> metrics = Map.of();
-            if ((epoch + 1) % config.checkValEveryNEpoch() == 0) {
-                valLoss = validationLoss(model, val, negatives);
-                metrics = listener.validationMetrics(epoch + 1);
-            }
-            double seconds = (System.nanoTime() - t0) / 1e9;
-            double scale = model.logitScale();
-            EpochStats stats = new EpochStats(epoch + 1, seen == 0 ? Double.NaN : lossSum / seen, valLoss, metrics,
-                    scale, seen / Math.max(trainSeconds, 1e-9), seconds);
-            state.record(stats);
-            listener.onEpochEnd(stats);
-            secondsPerEpoch = Double.isNaN(secondsPerEpoch) ? seconds : 0.8 * secondsPerEpoch + 0.2 * seconds;
-            long remaining = (config.epochs() - epoch - 1) + listener.epochsAfterThisFit();
-            LOG.info("{}epoch {}/{}  train_loss {}  val_loss {}{}  logit_scale_exp {}  {} samples/s  ETA {}",
-                    prefix(listener), epoch + 1, config.epochs(), fmt(stats.trainLoss()), fmt(valLoss),
-                    formatMetrics(metrics), fmt(scale), String.format(stats.samplesPerSecond() < 10 ? "%.2f" : "%,.0f",
-                            stats.samplesPerSecond()), duration(remaining * secondsPerEpoch));
+            completeEpoch(model, val, state, listener, negatives, epoch, t0, lossSum, seen);
         }
+    }
+
+    /**
+     * The end of an epoch whose training steps are done, however they ran (here, or on a Spark cluster): the epoch
+     * counter, validation when due, the listener's {@code onEpochEnd} (checkpoints) and the epoch's log line.
+     *
+     * @param epoch   the epoch just trained (0-based)
+     * @param t0      {@link System#nanoTime()} when the epoch started
+     * @param lossSum the training losses times their batches' rows
+     * @param seen    the rows trained
+     */
+    public void completeEpoch(TrainableModel model, BatchSource val, TrainState state, Listener listener,
+                              Permutations negatives, int epoch, long t0, double lossSum, long seen) {
+        state.setEpoch(epoch + 1);
+        LOG.debug("epoch {}: resident {} MiB", epoch + 1, NativeMemoryGuard.residentBytes() >> 20);
+        double trainSeconds = (System.nanoTime() - t0) / 1e9;
+        double valLoss = Double.NaN;
+        Map<String, Double> metrics = Map.of();
+        if ((epoch + 1) % config.checkValEveryNEpoch() == 0) {
+            valLoss = validationLoss(model, val, negatives);
+            metrics = listener.validationMetrics(epoch + 1);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        double scale = model.logitScale();
+        EpochStats stats = new EpochStats(epoch + 1, seen == 0 ? Double.NaN : lossSum / seen, valLoss, metrics,
+                scale, seen / Math.max(trainSeconds, 1e-9), seconds);
+        state.record(stats);
+        listener.onEpochEnd(stats);
+        secondsPerEpoch = Double.isNaN(secondsPerEpoch) ? seconds : 0.8 * secondsPerEpoch + 0.2 * seconds;
+        long remaining = (config.epochs() - epoch - 1) + listener.epochsAfterThisFit();
+        LOG.info("{}epoch {}/{}  train_loss {}  val_loss {}{}  logit_scale_exp {}  {} samples/s  ETA {}",
+                prefix(listener), epoch + 1, config.epochs(), fmt(stats.trainLoss()), fmt(valLoss),
+                formatMetrics(metrics), fmt(scale), String.format(stats.samplesPerSecond() < 10 ? "%.2f" : "%,.0f",
+                        stats.samplesPerSecond()), duration(remaining * secondsPerEpoch));
+    }
+
+    /**
+     * The message of a non-finite training loss.
+     *
+     * @param step the step within the epoch (1-based)
+     */
+    public TrainingDivergedException diverged(Listener listener, double loss, int epoch, int step) {
+        return new TrainingDivergedException(String.format("%strain loss is %s at epoch %d, step %d: the run diverged."
+                        + " Try a lower --lr (now %g)%s", prefix(listener), loss, epoch + 1, step, optimizer.lr(),
+                hints == null ? "" : "; " + hints));
     }
 
     /** Mean validation loss over rows (batch-size weighted, as Lightning's epoch mean). */
