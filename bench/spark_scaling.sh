@@ -3,6 +3,7 @@
 # Symile-MIMIC data (issue: scale-out). One process per configuration, run one after another; prints each
 # configuration's per-epoch training throughput (the trainer's own "samples/s", training steps only) and the
 # process's wall time and peak resident memory. Usage: bench/spark_scaling.sh [EPOCHS] [FREQUENCY]
+# (FREQUENCY: --spark_averaging_frequency of the parameter-averaging runs; shared gradients combine every step)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 epochs="${1:-3}"
@@ -24,5 +25,9 @@ run() {
 }
 run "single process, OMP_NUM_THREADS=1"
 OMP_NUM_THREADS=2 run "single process, OMP_NUM_THREADS=2"
-run "local[1], averaging every $freq" --spark_master 'local[1]' --spark_averaging_frequency "$freq"
-run "local[2], averaging every $freq" --spark_master 'local[2]' --spark_averaging_frequency "$freq"
+run "local[1], shared gradients" --spark_master 'local[1]'
+run "local[2], shared gradients" --spark_master 'local[2]'
+run "local[1], averaging every $freq" --spark_master 'local[1]' --spark_training_master parameter_averaging \
+  --spark_averaging_frequency "$freq"
+run "local[2], averaging every $freq" --spark_master 'local[2]' --spark_training_master parameter_averaging \
+  --spark_averaging_frequency "$freq"

@@ -9,6 +9,8 @@ import java.io.Serializable;
  * @param key          unique per {@code train} invocation
  * @param spec         {@code RunSpec.toJson()} as text
  * @param architecture the experiment's architecture record as JSON text
+ * @param optimizer    whether replicas take optimizer steps (parameter averaging) or only compute gradients, in
+ *                     which case they hold no AdamW state
  */
-record ReplicaJob(String key, String spec, String architecture) implements Serializable {
+record ReplicaJob(String key, String spec, String architecture, boolean optimizer) implements Serializable {
 }

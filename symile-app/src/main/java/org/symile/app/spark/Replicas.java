@@ -92,6 +92,29 @@ final class Replicas {
         }
     }
 
+    /**
+     * One shared-gradient step of a worker: the driver's weights, then the gradients of the task's one batch,
+     * nothing updated.
+     */
+    static GradientResult gradients(ReplicaJob job, byte[] weights, RoundTask task) {
+        if (task.batches().length != 1) {
+            throw new IllegalArgumentException("a shared-gradient task has one batch, not " + task.batches().length);
+        }
+        Replica r = acquire(job);
+        try {
+            TrainableModel model = r.model();
+            model.loadState(ArrayBundle.read(weights), "the driver's weights");
+            Batch b = r.train().batchOf(task.batches()[0]);
+            TrainableModel.Gradients g = model.gradients(b, Permutations.random(new RngStream(
+                    task.negativeSeeds()[0])));
+            byte[] bytes = ArrayBundle.write(g.arrays());
+            g.arrays().values().forEach(a -> a.close());
+            return new GradientResult(task.worker(), bytes, g.loss(), b.rows());
+        } finally {
+            giveBack(job, r);
+        }
+    }
+
     /** Closes this JVM's replicas of a job (their models and data files). */
     static void release(String key) {
         Deque<Replica> idle = IDLE.remove(key);
@@ -141,7 +164,9 @@ final class Replicas {
         }
         try {
             TrainableModel model = experiment.buildModel(new RngStream(0), false); // the driver's weights follow
-            model.useOptimizer(spec.optimizer());
+            if (job.optimizer()) {
+                model.useOptimizer(spec.optimizer());
+            }
             return new Replica(experiment, model, experiment.batches(Split.TRAIN));
         } catch (RuntimeException e) {
             experiment.close();

@@ -16,6 +16,7 @@ import org.symile.app.run.Experiment;
 import org.symile.app.run.Json;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.spec.SparkSpec;
+import org.symile.app.spec.SparkTrainingMaster;
 import org.symile.app.spec.TrainerSpec;
 import org.symile.app.train.BatchSource;
 import org.symile.app.train.Progress;
@@ -27,20 +28,23 @@ import org.symile.data.TensorBatchIterator;
 import org.symile.samediff.Permutations;
 
 /**
- * Trains a run's epochs on a Spark cluster by parameter averaging. Each epoch's row order and batches are drawn
- * from the run's shuffle stream exactly as in one process; batch {@code i} goes to worker {@code i mod W}, so
- * every worker trains on its own batches of {@code --batch_sz_train} rows, whose Symile negatives come from that
- * batch alone (as upstream's multi-GPU runs, where each GPU's batch is its own). A round is one Spark job: every
- * worker loads the driver's weights and AdamW state, takes up to {@code --spark_averaging_frequency} steps, and
- * returns its weights and moments, which the driver averages (batch-norm running statistics and the logit scale
- * included) in worker order, so a run repeats bit for bit. Validation, checkpoints and metrics run on the driver
- * as in a single-process run, and a checkpoint resumes either way.
+ * Trains a run's epochs on a Spark cluster. Each epoch's row order and batches are drawn from the run's shuffle
+ * stream exactly as in one process; batch {@code i} goes to worker {@code i mod W}, so every worker trains on its
+ * own batches of {@code --batch_sz_train} rows, whose Symile negatives come from that batch alone (as upstream's
+ * multi-GPU runs, where each GPU's batch is its own). Two training masters ({@code --spark_training_master}):
+ * <ul>
+ *   <li>shared gradients: every step is one Spark job; each worker computes its batch's gradients at the driver's
+ *   weights and the driver takes one AdamW step on their mean, which is upstream's DistributedDataParallel update
+ *   (one worker reproduces a single-process run's weights exactly, where negatives play no part);</li>
+ *   <li>parameter averaging: a round is one job; each worker loads the driver's weights and AdamW state, takes up to
+ *   {@code --spark_averaging_frequency} steps, and the driver averages the replicas' weights and moments (batch-norm
+ *   running statistics and the logit scale included).</li>
+ * </ul>
+ * Results are combined in worker order, so a run repeats bit for bit. Validation, checkpoints and metrics run on
+ * the driver as in a single-process run, and a checkpoint resumes either way.
  *
- * <p>The effective batch of a round's steps is {@code W × --batch_sz_train} rows, at the learning rate given:
- * with frequency 1 averaging the replicas after each step is close to one step on the pooled batch (exactly so
- * for plain SGD; AdamW's moments are averaged rather than computed from the pooled gradient); larger frequencies
- * let replicas drift apart between averages. An epoch is {@code ⌈batches / W⌉} steps instead of
- * {@code batches}.
+ * <p>A step trains {@code W × --batch_sz_train} rows at the learning rate given, and an epoch is
+ * {@code ⌈batches / W⌉} steps instead of {@code batches}.
  */
 public final class SparkTraining implements TrainingLoop {
     private static final Logger LOG = LoggerFactory.getLogger(SparkTraining.class);
@@ -75,15 +79,17 @@ public final class SparkTraining implements TrainingLoop {
         }
         JavaSparkContext sc = SparkCluster.connect(s, "symile train " + spec.experiment().flag());
         ReplicaJob job = new ReplicaJob(UUID.randomUUID().toString(), spec.toJson().toString(),
-                Json.tree(experiment.architecture()).toString());
+                Json.tree(experiment.architecture()).toString(),
+                s.trainingMaster() == SparkTrainingMaster.PARAMETER_AVERAGING);
         try {
             int workers = s.workers() > 0 ? s.workers() : sc.defaultParallelism();
             List<String> found = SparkCluster.checkExecutors(sc, job, workers, s.master(),
                     String.valueOf(spec.dataDir()));
-            LOG.info("Spark {}: {} workers, each trains a replica on its own batches of {} rows (Symile's negatives"
-                            + " from that batch only); replicas averaged every {} steps (weights and AdamW moments);"
-                            + " effective batch {} rows per step at --lr {}; executors: {}", s.master(), workers,
-                    spec.trainer().batchSzTrain(), s.averagingFrequency(), workers * spec.trainer().batchSzTrain(),
+            LOG.info("Spark {}: {} workers, each on its own batches of {} rows (Symile's negatives from that batch"
+                            + " only); {}; effective batch {} rows per step at --lr {}; executors: {}", s.master(),
+                    workers, spec.trainer().batchSzTrain(), s.trainingMaster() == SparkTrainingMaster.SHARED_GRADIENTS
+                            ? "their gradients averaged every step" : "replicas averaged every " + s.averagingFrequency()
+                            + " steps (weights and AdamW moments)", workers * spec.trainer().batchSzTrain(),
                     spec.optimizer().lr(), String.join(", ", new java.util.TreeSet<>(found)));
             return new SparkTraining(spec, sc, job, workers,
                     new Trainer(spec.trainer(), spec.optimizer(), experiment.divergenceHint()));
@@ -105,6 +111,7 @@ public final class SparkTraining implements TrainingLoop {
         TrainerSpec config = spec.trainer();
         Permutations valNegatives = Permutations.random(state.negatives());
         String prefix = listener.label() == null || listener.label().isEmpty() ? "" : "[" + listener.label() + "] ";
+        boolean shared = spark.trainingMaster() == SparkTrainingMaster.SHARED_GRADIENTS;
         for (int epoch = state.epoch(); epoch < config.epochs(); epoch++) {
             long t0 = System.nanoTime();
             int limit = TrainerSpec.limit(train.batchCount(), config.limitTrainBatches());
@@ -116,8 +123,8 @@ public final class SparkTraining implements TrainingLoop {
             }
             int perWorker = (batches.length + workers - 1) / workers;
             int rounds = (perWorker + spark.averagingFrequency() - 1) / spark.averagingFrequency();
-            Progress progress = Progress.start(prefix + "epoch " + (epoch + 1) + "/" + config.epochs() + " (rounds)",
-                    rounds);
+            Progress progress = Progress.start(prefix + "epoch " + (epoch + 1) + "/" + config.epochs()
+                    + (shared ? "" : " (rounds)"), rounds);
             double lossSum = 0;
             long seen = 0;
             try {
@@ -126,24 +133,12 @@ public final class SparkTraining implements TrainingLoop {
                         throw new CancellationException(prefix + "training stopped at epoch " + (epoch + 1));
                     }
                     long s0 = System.nanoTime();
-                    List<RoundResult> results = round(model, tasks(batches, seeds, r, workers,
-                            spark.averagingFrequency()));
-                    double roundLoss = 0;
-                    long roundRows = 0;
-                    int steps = 0;
-                    for (RoundResult res : results) {
-                        if (!res.finite()) {
-                            throw trainer.diverged(listener, res.losses()[res.losses().length - 1], epoch,
-                                    r * spark.averagingFrequency() + res.losses().length);
-                        }
-                        for (int i = 0; i < res.losses().length; i++) {
-                            roundLoss += res.losses()[i] * res.rows()[i];
-                            roundRows += res.rows()[i];
-                        }
-                        steps = Math.max(steps, res.losses().length);
-                    }
-                    average(model, results);
-                    for (int i = 0; i < steps; i++) {
+                    List<RoundTask> tasks = tasks(batches, seeds, r, workers, spark.averagingFrequency());
+                    Round done = shared ? sharedStep(model, tasks, listener, epoch, r)
+                            : averagingRound(model, tasks, listener, epoch, r);
+                    double roundLoss = done.lossSum();
+                    long roundRows = done.rows();
+                    for (int i = 0; i < done.steps(); i++) {
                         state.nextStep();
                     }
                     lossSum += roundLoss;
@@ -160,6 +155,76 @@ public final class SparkTraining implements TrainingLoop {
             }
             trainer.completeEpoch(model, val, state, listener, valNegatives, epoch, t0, lossSum, seen);
         }
+    }
+
+    /** A round's losses times their batches' rows, its rows, and the steps it counts as. */
+    private record Round(double lossSum, long rows, int steps) {
+    }
+
+    /**
+     * A parameter-averaging round: every task's worker trains its replica from the driver's state, and the driver's
+     * model becomes the replicas' mean.
+     *
+     * @return the round's loss, rows and steps (the most any worker took)
+     */
+    private Round averagingRound(TrainableModel model, List<RoundTask> tasks, Trainer.Listener listener,
+                                    int epoch, int r) {
+        List<RoundResult> results = round(model, tasks);
+        double loss = 0;
+        long rows = 0;
+        int steps = 0;
+        for (RoundResult res : results) {
+            if (!res.finite()) {
+                throw trainer.diverged(listener, res.losses()[res.losses().length - 1], epoch,
+                        r * spark.averagingFrequency() + res.losses().length);
+            }
+            for (int i = 0; i < res.losses().length; i++) {
+                loss += res.losses()[i] * res.rows()[i];
+                rows += res.rows()[i];
+            }
+            steps = Math.max(steps, res.losses().length);
+        }
+        average(model, results);
+        return new Round(loss, rows, steps);
+    }
+
+    /**
+     * A shared-gradient step: every task's worker computes its batch's gradients at the driver's weights; the
+     * driver applies their mean (each worker's batch weighs the same, as upstream's multi-GPU gradient average).
+     *
+     * @return the step's loss and rows, one step
+     */
+    private Round sharedStep(TrainableModel model, List<RoundTask> tasks, Trainer.Listener listener, int epoch,
+                                int r) {
+        Broadcast<byte[]> weights = sc.broadcast(ArrayBundle.write(model.state()));
+        List<GradientResult> results;
+        try {
+            results = sc.parallelize(tasks, tasks.size()).map(gradientsOf(job, weights)).collect();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("a Spark task failed: " + SparkCluster.taskFailure(e), e);
+        } finally {
+            weights.destroy();
+        }
+        double loss = 0;
+        long rows = 0;
+        List<byte[]> gradients = new ArrayList<>();
+        for (GradientResult g : results) {
+            if (!Double.isFinite(g.loss())) {
+                throw trainer.diverged(listener, g.loss(), epoch, r + 1);
+            }
+            loss += g.loss() * g.rows();
+            rows += g.rows();
+            gradients.add(g.gradients());
+        }
+        Map<String, INDArray> mean = ArrayBundle.mean(gradients);
+        model.applyGradients(mean);
+        mean.values().forEach(INDArray::close);
+        return new Round(loss, rows, 1);
+    }
+
+    /** The shared-gradient task function; static so that the closure holds only what it names. */
+    private static Function<RoundTask, GradientResult> gradientsOf(ReplicaJob job, Broadcast<byte[]> weights) {
+        return task -> Replicas.gradients(job, weights.value(), task);
     }
 
     /** The epoch's first {@code limit} batches of the row order (the last one partial unless dropped). */

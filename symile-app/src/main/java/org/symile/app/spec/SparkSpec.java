@@ -3,17 +3,18 @@ package org.symile.app.spec;
 import java.util.regex.Pattern;
 
 /**
- * Data-parallel training on a Spark cluster ({@code --spark_master}): parameter averaging over {@code workers}
- * model replicas, each training on its own share of every epoch's batches (its own negatives) for
- * {@code averagingFrequency} steps between averages of the weights and AdamW moments.
+ * Data-parallel training on a Spark cluster ({@code --spark_master}): {@code workers} model replicas, each training
+ * on its own share of every epoch's batches (its own negatives), combined by the {@code trainingMaster}.
  *
  * @param master             {@code --spark_master}: {@code local[N]}, {@code spark://HOST:PORT}, {@code yarn},
  *                           {@code k8s://...} or {@code mesos://...}
+ * @param trainingMaster     {@code --spark_training_master}: shared gradients (every step) or parameter averaging
  * @param workers            {@code --spark_workers}: model replicas (Spark partitions) per round; 0 = Spark's
  *                           default parallelism (the cores of {@code local[N]} or of the cluster's executors)
- * @param averagingFrequency {@code --spark_averaging_frequency}: steps each worker takes between averages
+ * @param averagingFrequency {@code --spark_averaging_frequency}: with parameter averaging, steps each worker takes
+ *                           between averages; 1 with shared gradients
  */
-public record SparkSpec(String master, int workers, int averagingFrequency) {
+public record SparkSpec(String master, SparkTrainingMaster trainingMaster, int workers, int averagingFrequency) {
 
     /** Masters Spark's own {@code SparkContext} accepts (cluster managers by their URL schemes). */
     private static final Pattern MASTER = Pattern.compile("local(\\[(\\*|[1-9]\\d*)(,\\d+)?])?"
@@ -28,6 +29,9 @@ public record SparkSpec(String master, int workers, int averagingFrequency) {
             throw new IllegalArgumentException("--spark_master: expected local[N], local[*], spark://HOST:PORT, yarn,"
                     + " k8s://URL or mesos://URL, got '" + master + "'");
         }
+        if (trainingMaster == null) {
+            throw new IllegalArgumentException("--spark_training_master: required with --spark_master");
+        }
         if (workers < 0) {
             throw new IllegalArgumentException("--spark_workers: expected 0 (Spark's default parallelism) or more,"
                     + " got " + workers);
@@ -35,6 +39,10 @@ public record SparkSpec(String master, int workers, int averagingFrequency) {
         if (averagingFrequency < 1) {
             throw new IllegalArgumentException("--spark_averaging_frequency: expected 1 or more steps, got "
                     + averagingFrequency);
+        }
+        if (trainingMaster == SparkTrainingMaster.SHARED_GRADIENTS && averagingFrequency != 1) {
+            throw new IllegalArgumentException("--spark_averaging_frequency: applies to --spark_training_master"
+                    + " parameter_averaging; shared_gradients combines the workers at every step");
         }
     }
 

@@ -53,7 +53,8 @@ final class SpecBuilder {
     private SparkSpec spark() {
         String master = (String) value("spark_master");
         if (master == null) {
-            for (String knob : new String[] {"spark_workers", "spark_averaging_frequency"}) {
+            for (String knob : new String[] {"spark_training_master", "spark_workers",
+                "spark_averaging_frequency"}) {
                 if (given.containsKey(knob)) {
                     throw new IllegalArgumentException("--" + knob + ": applies to training on Spark only; give"
                             + " --spark_master as well");
@@ -61,10 +62,12 @@ final class SpecBuilder {
             }
             return null;
         }
+        SparkTrainingMaster how = (SparkTrainingMaster) value("spark_training_master");
         Object workers = value("spark_workers");
         Object frequency = value("spark_averaging_frequency");
-        return new SparkSpec(master, workers == null ? 0 : (Integer) workers,
-                frequency == null ? SparkSpec.DEFAULT_AVERAGING_FREQUENCY : (Integer) frequency);
+        int steps = frequency != null ? (Integer) frequency : how == SparkTrainingMaster.PARAMETER_AVERAGING
+                ? SparkSpec.DEFAULT_AVERAGING_FREQUENCY : 1;
+        return new SparkSpec(master, how, workers == null ? 0 : (Integer) workers, steps);
     }
 
     @SuppressWarnings("unchecked")

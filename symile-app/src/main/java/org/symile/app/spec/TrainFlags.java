@@ -18,7 +18,8 @@ import org.symile.samediff.NegativeSampling;
 public final class TrainFlags {
 
     /** How a flag's text becomes a value. */
-    enum Type { INT, LONG, DOUBLE, BOOL, PATH, STRING, DOUBLES, EXPERIMENT, LOSS_FN, NEGATIVE_SAMPLING, TEXT_EMBEDDING }
+    enum Type { INT, LONG, DOUBLE, BOOL, PATH, STRING, DOUBLES, EXPERIMENT, LOSS_FN, NEGATIVE_SAMPLING, TEXT_EMBEDDING,
+        TRAINING_MASTER }
 
     /**
      * One flag.
@@ -58,6 +59,7 @@ public final class TrainFlags {
                     case LOSS_FN -> LossFn.fromFlag(v);
                     case NEGATIVE_SAMPLING -> NegativeSampling.fromFlag(v);
                     case TEXT_EMBEDDING -> TextEmbedding.fromFlag(v);
+                    case TRAINING_MASTER -> SparkTrainingMaster.fromFlag(v);
                 };
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(flag + ": expected " + (type == Type.DOUBLE || type == Type.DOUBLES
@@ -130,16 +132,21 @@ public final class TrainFlags {
         add("ui_port", "PORT", null, Type.INT, "9000", "Port of the training UI (0: any free port)",
                 RunSpec::uiPort);
         add("spark_master", "URL", null, Type.STRING, null, "Train on a Spark cluster (symile_m3, symile_mimic):"
-                + " local[N], spark://HOST:PORT, yarn or k8s://URL; every worker trains a replica on its own share of"
-                + " each epoch's batches (negatives from its own batch) and the replicas are averaged (default: train"
-                + " in this process)", s -> s.spark() == null ? null : s.spark().master());
+                + " local[N], spark://HOST:PORT, yarn or k8s://URL; every worker trains on its own share of each"
+                + " epoch's batches, negatives from its own batch (default: train in this process)",
+                s -> s.spark() == null ? null : s.spark().master());
+        add("spark_training_master", "shared_gradients|parameter_averaging", null, Type.TRAINING_MASTER,
+                "shared_gradients", "With --spark_master: average the workers' gradients every step (upstream's"
+                + " multi-GPU update) or their weights and AdamW moments every --spark_averaging_frequency steps",
+                s -> s.spark() == null ? null : s.spark().trainingMaster());
         add("spark_workers", "N", null, Type.INT, null, "With --spark_master: model replicas trained side by side,"
                 + " one Spark task each (default: 0 = Spark's default parallelism)",
                 s -> s.spark() == null ? null : s.spark().workers());
-        add("spark_averaging_frequency", "N", null, Type.INT, null, "With --spark_master: steps each worker takes"
-                + " between averages of the weights and AdamW moments (default: "
-                + SparkSpec.DEFAULT_AVERAGING_FREQUENCY + ")",
-                s -> s.spark() == null ? null : s.spark().averagingFrequency());
+        add("spark_averaging_frequency", "N", null, Type.INT, null, "With --spark_training_master"
+                + " parameter_averaging: steps each worker takes between averages of the weights and AdamW moments"
+                + " (default: " + SparkSpec.DEFAULT_AVERAGING_FREQUENCY + ")", s -> s.spark() == null
+                || s.spark().trainingMaster() != SparkTrainingMaster.PARAMETER_AVERAGING ? null
+                : s.spark().averagingFrequency());
         add("limit_train_batches", "X", null, Type.DOUBLE, "1.0",
                 "Fraction (<= 1.0) or number (> 1) of training batches per epoch",
                 s -> s.trainer().limitTrainBatches());
@@ -241,6 +248,9 @@ public final class TrainFlags {
         }
         if (v instanceof TextEmbedding t) {
             return t.flag();
+        }
+        if (v instanceof SparkTrainingMaster m) {
+            return m.flag();
         }
         return String.valueOf(v);
     }

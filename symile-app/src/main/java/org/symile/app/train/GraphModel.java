@@ -134,6 +134,60 @@ public abstract class GraphModel implements TrainableModel {
         return loss;
     }
 
+    /** {@link #gradients}' name of the flattened gradient of the batch-mean loss (running statistics zeroed). */
+    public static final String FLAT_GRADIENT = "flat_gradient";
+    /** Prefix of {@link #gradients}' running-statistics updates (subtracted from the statistics as they are). */
+    public static final String RUNNING_UPDATE = "running_update/";
+
+    @Override
+    public Gradients gradients(Batch batch, Permutations negatives) {
+        cg.setInputs(inputs(batch));
+        cg.setLabels(labels(batch.rows(), negatives));
+        cg.computeGradientAndScore();
+        double loss = cg.score();
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        if (Double.isFinite(loss)) {
+            INDArray flat = cg.getFlattenedGradients();
+            for (String s : runningStats) {
+                out.put(RUNNING_UPDATE + s, segment(flat, s).dup());
+            }
+            // DL4J's gradient is of the summed loss: divided as FlatAdamW would, the update it gives is the same
+            out.put(FLAT_GRADIENT, flat.reshape(flat.length()).dup().divi(batch.rows()));
+        }
+        cg.clearLayersStates();
+        releaseGradientWorkspaces();
+        releaseFreeMemoryAfter(batch.rows());
+        return new Gradients(loss, out);
+    }
+
+    @Override
+    public void applyGradients(Map<String, INDArray> gradients) {
+        if (optimizer == null) {
+            throw new IllegalStateException("useOptimizer was not called");
+        }
+        INDArray flat = gradients.get(FLAT_GRADIENT);
+        if (flat == null || flat.length() != cg.numParams()) {
+            throw new IllegalArgumentException("gradients: expected '" + FLAT_GRADIENT + "' of " + cg.numParams()
+                    + " elements, got " + (flat == null ? "none" : flat.length()));
+        }
+        for (String s : runningStats) {
+            INDArray update = gradients.get(RUNNING_UPDATE + s);
+            if (update == null) {
+                throw new IllegalArgumentException("gradients: no '" + RUNNING_UPDATE + s + "'");
+            }
+            params.get(s).subi(update.reshape(params.get(s).shape()));
+        }
+        optimizer.step(flat.dup(), 1);
+        cg.getConfiguration().setIterationCount(cg.getIterationCount() + 1);
+    }
+
+    /** Parameter {@code name}'s part of a vector laid out as the flattened parameters. */
+    private INDArray segment(INDArray flat, String name) {
+        INDArray view = params.get(name);
+        long from = view.offset() - cg.params().offset();
+        return flat.reshape(flat.length()).get(NDArrayIndex.interval(from, from + view.length()));
+    }
+
     /**
      * Frees DL4J's cyclic workspaces of activation gradients. They learn their size over as many cycles as the
      * graph has vertices and then stay allocated at their largest, ~6 activation-sized arrays (at Symile-MIMIC's full

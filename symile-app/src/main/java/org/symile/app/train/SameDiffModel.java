@@ -152,11 +152,74 @@ public abstract class SameDiffModel implements TrainableModel {
         this.optimizer = new AdamW(spec);
     }
 
+    /** A training pass's outputs: the loss, the gradients of the trained variables, what to close after. */
+    private record Pass(double loss, Map<String, INDArray> grads, OutAndGrad result) {
+        void close() {
+            SameDiffModel.close(grads.values());
+            SameDiffModel.close(result.getGradients().values());
+            SameDiffModel.close(result.getOutputs().values());
+        }
+    }
+
     @Override
     public double trainStep(Batch batch, Permutations negatives) {
         if (optimizer == null) {
             throw new IllegalStateException("useOptimizer was not called");
         }
+        Pass pass = backward(batch, negatives);
+        if (pass.grads() == null) {
+            return pass.loss();
+        }
+        optimizer.step(trainedArrays(), pass.grads());
+        afterTrainingStep(pass.result().getOutputs());
+        // return the step's buffers to the allocator now rather than at the next garbage collection
+        pass.close();
+        return pass.loss();
+    }
+
+    /** Gradients of the graph's loss, which is already the batch mean: {@code trainStep}'s, by variable name. */
+    @Override
+    public Gradients gradients(Batch batch, Permutations negatives) {
+        Pass pass = backward(batch, negatives);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        if (pass.grads() != null) {
+            for (String v : trainable) {
+                INDArray g = pass.grads().get(v);
+                if (g != null) {
+                    out.put(v, g.dup());
+                }
+            }
+            pass.close();
+        }
+        return new Gradients(pass.loss(), out);
+    }
+
+    @Override
+    public void applyGradients(Map<String, INDArray> gradients) {
+        if (optimizer == null) {
+            throw new IllegalStateException("useOptimizer was not called");
+        }
+        for (String v : trainable) {
+            INDArray g = gradients.get(v);
+            INDArray p = sd.getVariable(v).getArr();
+            if (g != null && !java.util.Arrays.equals(g.shape(), p.shape())) {
+                throw new IllegalArgumentException("gradients: '" + v + "' has shape "
+                        + java.util.Arrays.toString(g.shape()) + ", the variable " + java.util.Arrays.toString(p.shape()));
+            }
+        }
+        optimizer.step(trainedArrays(), new HashMap<>(gradients));
+    }
+
+    private Map<String, INDArray> trainedArrays() {
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (String v : trainable) {
+            params.put(v, sd.getVariable(v).getArr());
+        }
+        return params;
+    }
+
+    /** Forward and backward in training mode; no gradients (null) when the loss is not finite. */
+    private Pass backward(Batch batch, Permutations negatives) {
         if (sd.getFunction("grad") == null) {
             sd.createGradFunction();
         }
@@ -179,23 +242,13 @@ public abstract class SameDiffModel implements TrainableModel {
         }
         double value = result.getOutputs().get(loss.loss().name()).getDouble(0);
         if (!Double.isFinite(value)) {
-            return value;
-        }
-        Map<String, INDArray> params = new LinkedHashMap<>();
-        for (String v : trainable) {
-            params.put(v, sd.getVariable(v).getArr());
+            return new Pass(value, null, result);
         }
         Map<String, INDArray> grads = new HashMap<>(result.getGradients());
         if (!fed.isEmpty()) {
             externalGradients(batch, grads);
         }
-        optimizer.step(params, grads);
-        afterTrainingStep(result.getOutputs());
-        // return the step's buffers to the allocator now rather than at the next garbage collection
-        close(grads.values());
-        close(result.getGradients().values());
-        close(result.getOutputs().values());
-        return value;
+        return new Pass(value, grads, result);
     }
 
     @Override

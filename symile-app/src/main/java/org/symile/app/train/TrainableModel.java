@@ -25,6 +25,28 @@ public interface TrainableModel {
      */
     double trainStep(Batch batch, Permutations negatives);
 
+    /**
+     * A batch's loss and what one optimizer step would apply: by name, the gradient of the batch-mean loss of every
+     * trained parameter, and any running-statistics updates (empty arrays when the loss is not finite).
+     */
+    record Gradients(double loss, Map<String, INDArray> arrays) {
+    }
+
+    /**
+     * {@link #trainStep}'s forward and backward pass without updating anything, for data-parallel training that
+     * averages the gradients of several workers' batches (upstream's multi-GPU update): the mean of several
+     * workers' {@link Gradients#arrays()}, name by name, is what {@link #applyGradients} takes.
+     */
+    Gradients gradients(Batch batch, Permutations negatives);
+
+    /**
+     * One optimizer update (and running-statistics update) from arrays as {@link #gradients} returns them, or their
+     * mean over workers. {@code gradients(b)} then {@code applyGradients} is exactly {@code trainStep(b)}.
+     *
+     * @throws IllegalArgumentException naming the array when one is missing or of another shape
+     */
+    void applyGradients(Map<String, INDArray> gradients);
+
     /** The loss of a batch in evaluation mode (batch norm on running statistics); nothing is updated. */
     double evalLoss(Batch batch, Permutations negatives);
 

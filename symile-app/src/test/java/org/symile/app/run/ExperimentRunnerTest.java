@@ -32,6 +32,16 @@ class ExperimentRunnerTest {
         }
 
         @Override
+        public Gradients gradients(Batch batch, Permutations negatives) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public void applyGradients(Map<String, INDArray> gradients) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
         public double evalLoss(Batch batch, Permutations negatives) {
             throw new UnsupportedOperationException();
         }

@@ -18,11 +18,14 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.symile.app.CliRunner;
 import org.symile.app.run.Checkpoint;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.spec.SparkSpec;
+import org.symile.app.spec.SparkTrainingMaster;
 import org.symile.data.synthetic.SyntheticM3;
 import org.symile.data.synthetic.SyntheticMimic;
 
@@ -46,21 +49,26 @@ class SparkTrainingTest {
         return a.toArray(new String[0]);
     }
 
-    @Test
-    void trainsAndResumesBitForBit(@TempDir Path root) throws IOException {
-        String[] spark = {"--spark_master", "local[2]", "--spark_averaging_frequency", "2", "--batch_sz_train", "50",
-            "--check_val_every_n_epoch", "1"};
+    @ParameterizedTest
+    @ValueSource(strings = {"parameter_averaging", "shared_gradients"})
+    void trainsAndResumesBitForBit(String master, @TempDir Path root) throws IOException {
+        boolean averaging = master.equals("parameter_averaging");
+        String[] spark = CliRunner.concat(new String[] {"--spark_master", "local[2]", "--spark_training_master", master,
+            "--batch_sz_train", "50", "--check_val_every_n_epoch", "1"}, averaging
+            ? new String[] {"--spark_averaging_frequency", "2"} : new String[0]);
         CliRunner.Run full = CliRunner.run(CliRunner.concat(m3(root.resolve("full"), spark), "--epochs", "3"));
         assertEquals(0, full.code(), full.err());
         Path fullRun = CliRunner.onlyRun(root.resolve("full"));
         List<String[]> rows = trainRows(fullRun);
-        assertEquals(9, rows.size(), "3 epochs of 3 rounds (12 batches, 2 workers, 2 steps per round)");
-        assertEquals("2", rows.get(0)[2], "a round of two steps per worker is two steps");
+        // 12 batches over 2 workers: 6 steps an epoch, in rounds of 2 steps with averaging, one by one otherwise
+        assertEquals(averaging ? 9 : 18, rows.size());
+        assertEquals(averaging ? "2" : "1", rows.get(0)[2], "a round of two steps per worker is two steps");
         double first = Double.parseDouble(rows.get(0)[3]);
         double last = Double.parseDouble(rows.get(rows.size() - 1)[3]);
         assertTrue(last < 0.6 * first, "train loss " + first + " -> " + last);
         JsonNode info = new ObjectMapper().readTree(fullRun.resolve("run_info.json").toFile());
         assertEquals("local[2]", info.path("args").path("spark_master").asText());
+        assertEquals(master, info.path("args").path("spark_training_master").asText());
         assertEquals(3, info.path("validation_metrics").size());
 
         // two epochs, then resumed for the third: the same weights, AdamW state and metrics as the full run
@@ -87,21 +95,48 @@ class SparkTrainingTest {
 
     /**
      * Two workers with half the batch each (the same 60 rows per step, 10 steps per epoch) against one process:
-     * after 8 epochs the validation accuracy is within 0.1 of the single-process run's (measured when written:
-     * 0.742 on Spark, 0.725 in one process; the runs are seeded, so these numbers repeat).
+     * after 8 epochs the validation accuracy of either training master is within 0.1 of the single-process run's
+     * (measured when written: 0.725 in one process, 0.742 with parameter averaging every 2 steps, 0.800 with shared
+     * gradients; the runs are seeded, so these numbers repeat).
      */
     @Test
     void accuracyIsWithinMarginOfOneProcess(@TempDir Path root) throws IOException {
         String[] common = {"--epochs", "8", "--check_val_every_n_epoch", "2"};
         CliRunner.Run one = CliRunner.run(CliRunner.concat(m3(root.resolve("one"), common), "--batch_sz_train", "60"));
         assertEquals(0, one.code(), one.err());
-        CliRunner.Run two = CliRunner.run(CliRunner.concat(m3(root.resolve("two"), common), "--batch_sz_train", "30",
-                "--spark_master", "local[2]", "--spark_averaging_frequency", "2"));
-        assertEquals(0, two.code(), two.err());
+        CliRunner.Run averaged = CliRunner.run(CliRunner.concat(m3(root.resolve("pa"), common), "--batch_sz_train",
+                "30", "--spark_master", "local[2]", "--spark_training_master", "parameter_averaging",
+                "--spark_averaging_frequency", "2"));
+        assertEquals(0, averaged.code(), averaged.err());
+        CliRunner.Run shared = CliRunner.run(CliRunner.concat(m3(root.resolve("sg"), common), "--batch_sz_train",
+                "30", "--spark_master", "local[2]"));
+        assertEquals(0, shared.code(), shared.err());
         double accOne = lastValAcc(CliRunner.onlyRun(root.resolve("one")));
-        double accTwo = lastValAcc(CliRunner.onlyRun(root.resolve("two")));
         assertTrue(accOne > 0.6, "one process learns: val_acc " + accOne);
-        assertEquals(accOne, accTwo, 0.1, "val_acc on Spark " + accTwo + " vs one process " + accOne);
+        for (String run : new String[] {"pa", "sg"}) {
+            double acc = lastValAcc(CliRunner.onlyRun(root.resolve(run)));
+            assertEquals(accOne, acc, 0.1, run + ": val_acc on Spark " + acc + " vs one process " + accOne);
+        }
+    }
+
+    /**
+     * One worker sharing gradients takes exactly the single-process run's steps: with CLIP (no negatives drawn) the
+     * weights, AdamW state and metrics after two epochs are the same to the bit.
+     */
+    @Test
+    void oneWorkerSharingGradientsIsTheSingleProcessRun(@TempDir Path root) throws IOException {
+        String[] common = {"--epochs", "2", "--loss_fn", "clip", "--batch_sz_train", "100"};
+        assertEquals(0, CliRunner.run(CliRunner.concat(m3(root.resolve("one"), common))).code());
+        CliRunner.Run spark = CliRunner.run(CliRunner.concat(m3(root.resolve("spark"), common), "--spark_master",
+                "local[1]"));
+        assertEquals(0, spark.code(), spark.err());
+        Path a = CliRunner.onlyRun(root.resolve("one"));
+        Path b = CliRunner.onlyRun(root.resolve("spark"));
+        Checkpoint ca = Checkpoint.read(a.resolve("last.ckpt"));
+        Checkpoint cb = Checkpoint.read(b.resolve("last.ckpt"));
+        assertSame(ca.variables(), cb.variables());
+        assertSame(ca.optimizer(), cb.optimizer());
+        assertEquals(withoutThroughput(a), withoutThroughput(b));
     }
 
     @Test
@@ -109,11 +144,10 @@ class SparkTrainingTest {
         CliRunner.Run r = CliRunner.run("train", "--experiment", "symile_mimic", "--data_dir",
                 data.resolve("mimic").toString(), "--ckpt_save_dir", root.toString(), "--d", "8",
                 "--resnet_base_width", "4", "--batch_sz_train", "10", "--batch_sz_val", "10", "--epochs", "1",
-                "--use_seed", "True", "--spark_master", "local[2]", "--spark_workers", "2",
-                "--spark_averaging_frequency", "1");
+                "--use_seed", "True", "--spark_master", "local[2]", "--spark_workers", "2");
         assertEquals(0, r.code(), r.err());
         Path run = CliRunner.onlyRun(root);
-        assertEquals(2, trainRows(run).size(), "4 batches over 2 workers, averaged after every step");
+        assertEquals(2, trainRows(run).size(), "4 batches over 2 workers sharing gradients: 2 steps");
         assertTrue(Files.exists(run.resolve("last.ckpt")));
         assertEquals(1, new ObjectMapper().readTree(run.resolve("run_info.json").toFile())
                 .path("validation_metrics").size());
@@ -143,6 +177,14 @@ class SparkTrainingTest {
         r = CliRunner.run(m3(root, "--spark_master", "local[2]", "--spark_averaging_frequency", "0"));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--spark_averaging_frequency: expected 1 or more"), r.err());
+        r = CliRunner.run(m3(root, "--spark_master", "local[2]", "--spark_averaging_frequency", "3"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--spark_averaging_frequency: applies to --spark_training_master"
+                + " parameter_averaging"), r.err());
+        r = CliRunner.run(m3(root, "--spark_master", "local[2]", "--spark_training_master", "ring"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--spark_training_master: expected shared_gradients or parameter_averaging"),
+                r.err());
     }
 
     /** Executors that cannot open the data (here: a path that exists nowhere) are named before training. */
@@ -151,7 +193,7 @@ class SparkTrainingTest {
         Path missing = root.resolve("not-shared");
         RunSpec spec = RunSpec.fromFlags(Map.of("experiment", "symile_m3", "data_dir", missing.toString(),
                 "spark_master", "local[2]"));
-        ReplicaJob job = new ReplicaJob("test-unreadable", spec.toJson().toString(), "null");
+        ReplicaJob job = new ReplicaJob("test-unreadable", spec.toJson().toString(), "null", false);
         try (JavaSparkContext sc = SparkCluster.connect(spec.spark(), "test")) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> SparkCluster.checkExecutors(sc, job, 2, "local[2]", missing.toString()));
@@ -161,7 +203,7 @@ class SparkTrainingTest {
         } finally {
             Replicas.release(job.key());
         }
-        assertEquals(new SparkSpec("local[2]", 0, 5), spec.spark());
+        assertEquals(new SparkSpec("local[2]", SparkTrainingMaster.SHARED_GRADIENTS, 0, 1), spec.spark());
     }
 
     private static void assertSame(Map<String, INDArray> a, Map<String, INDArray> b) {

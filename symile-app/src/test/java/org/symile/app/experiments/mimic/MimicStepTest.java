@@ -16,6 +16,7 @@ import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.train.Batch;
+import org.symile.app.train.GraphModel;
 import org.symile.data.NpyFile;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
@@ -39,6 +40,30 @@ class MimicStepTest {
         try (NpyFile f = NpyFile.open(fixture(name))) {
             return f.read().castTo(DataType.DOUBLE);
         }
+    }
+
+    /** Shared-gradient training's two halves make exactly one training step (running statistics included). */
+    @Test
+    void gradientsThenApplyIsTheTrainingStep() {
+        MimicArchitecture a = new MimicArchitecture(new long[] {3, 32, 32}, new long[] {1, 64, 12}, 16, 8);
+        LossSpec loss = new LossSpec(LossFn.SYMILE, NegativeSampling.N, false, -1.0, false);
+        MimicModel stepped = new MimicModel(MimicNetwork.build(a, loss, new SplittableRandom(0), DataType.DOUBLE), a,
+                loss);
+        MimicModel shared = new MimicModel(MimicNetwork.build(a, loss, new SplittableRandom(0), DataType.DOUBLE), a,
+                loss);
+        stepped.useOptimizer(OptimizerSpec.of(1e-3, 0.1));
+        shared.useOptimizer(OptimizerSpec.of(1e-3, 0.1));
+        Batch batch = new Batch(Map.of("cxr", npy("mimic_cxr.npy"), "ecg", npy("mimic_ecg.npy"), "labs",
+                npy("mimic_labs.npy")), 6);
+        for (int step = 0; step < 2; step++) {
+            double expected = stepped.trainStep(batch, Permutations.random(new SplittableRandom(step)));
+            var g = shared.gradients(batch, Permutations.random(new SplittableRandom(step)));
+            assertEquals(expected, g.loss(), 0.0);
+            assertTrue(g.arrays().keySet().stream().anyMatch(k -> k.startsWith(GraphModel.RUNNING_UPDATE)), "running updates");
+            shared.applyGradients(g.arrays());
+        }
+        stepped.state().forEach((k, v) -> assertEquals(v, shared.state().get(k), k));
+        stepped.optimizerState().forEach((k, v) -> assertEquals(v, shared.optimizerState().get(k), k));
     }
 
     @Test
