@@ -108,7 +108,11 @@ final class Replicas {
             TrainableModel.Gradients g = model.gradients(b, Permutations.random(new RngStream(
                     task.negativeSeeds()[0])));
             byte[] bytes = ArrayBundle.write(g.arrays());
-            g.arrays().values().forEach(a -> a.close());
+            g.arrays().values().forEach(a -> {
+                if (a.closeable()) {
+                    a.close();
+                }
+            });
             return new GradientResult(task.worker(), bytes, g.loss(), b.rows());
         } finally {
             giveBack(job, r);
