@@ -85,9 +85,11 @@ public final class M3Experiment implements Experiment<M3Model> {
                     checks.split(s, m3.numLangs());
                 }
             }
-            if (train != null) {
+            if (train != null && val != null) {
                 LOG.info("symile_m3: train {} rows, val {} rows, d {}, vocabulary {} tokens", train.rows(),
-                        val == null ? 0 : val.rows(), a.d(), a.vocabRawIds().length);
+                        val.rows(), a.d(), a.vocabRawIds().length);
+            } else if (train != null) { // a Spark worker's replica
+                LOG.debug("symile_m3: train {} rows", train.rows());
             }
             return new M3Experiment(spec, a, train, val, test);
         } catch (RuntimeException e) {

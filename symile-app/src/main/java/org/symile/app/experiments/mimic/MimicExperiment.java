@@ -98,10 +98,11 @@ public final class MimicExperiment implements Experiment<MimicModel> {
                 }
             }
             MimicExperiment e = new MimicExperiment(spec, a, s);
-            if (s[0] != null) {
+            if (s[0] != null && s[1] != null) {
                 LOG.info("symile_mimic: train {} rows, val {} rows, val_retrieval {} queries, d {}", s[0].rows(),
-                        s[1] == null ? 0 : s[1].rows(), e.valCandidates == null ? 0 : e.valCandidates.queryCount(),
-                        a.d());
+                        s[1].rows(), e.valCandidates.queryCount(), a.d());
+            } else if (s[0] != null) { // a Spark worker's replica
+                LOG.debug("symile_mimic: train {} rows", s[0].rows());
             }
             return e;
         } catch (RuntimeException e) {
