@@ -137,6 +137,13 @@ class SparkTrainingTest {
         assertSame(ca.variables(), cb.variables());
         assertSame(ca.optimizer(), cb.optimizer());
         assertEquals(withoutThroughput(a), withoutThroughput(b));
+
+        // and a single-process checkpoint continues on Spark
+        CliRunner.Run resumed = CliRunner.run(CliRunner.concat(m3(root.resolve("one"), "--epochs", "3", "--loss_fn",
+                "clip", "--batch_sz_train", "100", "--spark_master", "local[2]", "--ckpt_path",
+                a.resolve("last.ckpt").toString())));
+        assertEquals(0, resumed.code(), resumed.err());
+        assertEquals(3, Checkpoint.read(a.resolve("last.ckpt")).meta().trainer().epoch());
     }
 
     @Test
