@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.EnumSet;
 import java.util.Map;
@@ -86,7 +87,7 @@ final class Replicas {
             }
             return new RoundResult(task.worker(), ArrayBundle.write(model.state()),
                     ArrayBundle.write(model.optimizerState()), model.optimizerSteps(),
-                    java.util.Arrays.copyOf(losses, done), java.util.Arrays.copyOf(rows, done), host());
+                    Arrays.copyOf(losses, done), Arrays.copyOf(rows, done), host());
         } finally {
             giveBack(job, r);
         }

@@ -1,9 +1,10 @@
 package org.symile.app.spark;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CancellationException;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -90,7 +91,7 @@ public final class SparkTraining implements TrainingLoop {
                     workers, spec.trainer().batchSzTrain(), s.trainingMaster() == SparkTrainingMaster.SHARED_GRADIENTS
                             ? "their gradients averaged every step" : "replicas averaged every " + s.averagingFrequency()
                             + " steps (weights and AdamW moments)", workers * spec.trainer().batchSzTrain(),
-                    spec.optimizer().lr(), String.join(", ", new java.util.TreeSet<>(found)));
+                    spec.optimizer().lr(), String.join(", ", new TreeSet<>(found)));
             return new SparkTraining(spec, sc, job, workers,
                     new Trainer(spec.trainer(), spec.optimizer(), experiment.divergenceHint()));
         } catch (RuntimeException e) {
@@ -233,7 +234,7 @@ public final class SparkTraining implements TrainingLoop {
         for (int i = 0; i < limit; i++) {
             int from = i * batchSize;
             int to = Math.min(order.length, from + batchSize);
-            out[i] = java.util.Arrays.copyOfRange(order, from, to);
+            out[i] = Arrays.copyOfRange(order, from, to);
         }
         return out;
     }
@@ -306,7 +307,7 @@ public final class SparkTraining implements TrainingLoop {
             Replicas.release(job.key());
         } finally {
             sc.close();
-            LOG.debug(String.format(Locale.ROOT, "Spark context for %s stopped", spark.master()));
+            LOG.debug("Spark context for {} stopped", spark.master());
         }
     }
 }

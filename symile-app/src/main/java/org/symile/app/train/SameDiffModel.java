@@ -202,9 +202,9 @@ public abstract class SameDiffModel implements TrainableModel {
         for (String v : trainable) {
             INDArray g = gradients.get(v);
             INDArray p = sd.getVariable(v).getArr();
-            if (g != null && !java.util.Arrays.equals(g.shape(), p.shape())) {
+            if (g != null && !Arrays.equals(g.shape(), p.shape())) {
                 throw new IllegalArgumentException("gradients: '" + v + "' has shape "
-                        + java.util.Arrays.toString(g.shape()) + ", the variable " + java.util.Arrays.toString(p.shape()));
+                        + Arrays.toString(g.shape()) + ", the variable " + Arrays.toString(p.shape()));
             }
         }
         optimizer.step(trainedArrays(), new HashMap<>(gradients));
