@@ -21,9 +21,6 @@ import org.symile.app.spec.SparkSpec;
 final class SparkCluster {
     /** Seconds to wait for a standalone master's port. */
     private static final int CONNECT_SECONDS = 10;
-    /** Packages Spark reflects into on Java 17; executor JVMs get them opened as the launcher's own JVM does. */
-    static final String[] ADD_OPENS = {"java.lang", "java.lang.invoke", "java.nio", "java.util",
-        "java.util.concurrent", "sun.nio.ch", "sun.security.action"};
 
     private SparkCluster() {
     }
@@ -31,7 +28,7 @@ final class SparkCluster {
     /**
      * A Spark context for the master: a standalone master's port is tried first (Spark itself retries for a minute
      * before giving up). {@code spark.*} system properties still apply; where they do not say otherwise, executor
-     * JVMs get the options this JVM needs (opened packages, the Vector API, the libnd4j build) and its
+     * JVMs get the options this project's code needs (the Vector API, the libnd4j build) and its
      * {@code OMP_NUM_THREADS}, the driver takes task results of any size, and the Spark UI is off for local masters.
      *
      * @throws IllegalArgumentException naming {@code --spark_master} when it cannot be reached or Spark refuses it
@@ -43,10 +40,8 @@ final class SparkCluster {
             }
         }
         SparkConf conf = new SparkConf().setMaster(spark.master()).setAppName(appName);
+        // Spark 3.3 adds the packages it needs opened on Java 17 to executor JVMs itself
         StringBuilder opts = new StringBuilder("--add-modules jdk.incubator.vector");
-        for (String p : ADD_OPENS) {
-            opts.append(" --add-opens=java.base/").append(p).append("=ALL-UNNAMED");
-        }
         String build = NativeBuild.select();
         if (build != null) {
             opts.append(" -D").append(NativeBuild.PROPERTY).append('=').append(build);

@@ -170,7 +170,9 @@ public final class SparkTraining implements TrainingLoop {
      */
     private Round averagingRound(TrainableModel model, List<RoundTask> tasks, Trainer.Listener listener,
                                     int epoch, int r) {
-        List<RoundResult> results = round(model, tasks);
+        Broadcast<byte[][]> state = sc.broadcast(new byte[][] {ArrayBundle.write(model.state()),
+                ArrayBundle.write(model.optimizerState())});
+        List<RoundResult> results = runJob(tasks, state, step(job, state, model.optimizerSteps()));
         double loss = 0;
         long rows = 0;
         int steps = 0;
@@ -198,14 +200,7 @@ public final class SparkTraining implements TrainingLoop {
     private Round sharedStep(TrainableModel model, List<RoundTask> tasks, Trainer.Listener listener, int epoch,
                                 int r) {
         Broadcast<byte[]> weights = sc.broadcast(ArrayBundle.write(model.state()));
-        List<GradientResult> results;
-        try {
-            results = sc.parallelize(tasks, tasks.size()).map(gradientsOf(job, weights)).collect();
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("a Spark task failed: " + SparkCluster.taskFailure(e), e);
-        } finally {
-            weights.destroy();
-        }
+        List<GradientResult> results = runJob(tasks, weights, gradientsOf(job, weights));
         double loss = 0;
         long rows = 0;
         List<byte[]> gradients = new ArrayList<>();
@@ -264,16 +259,17 @@ public final class SparkTraining implements TrainingLoop {
         return tasks;
     }
 
-    /** One Spark job: the driver's state to every task's replica, its steps, the replicas' states back. */
-    private List<RoundResult> round(TrainableModel model, List<RoundTask> tasks) {
-        Broadcast<byte[][]> state = sc.broadcast(new byte[][] {ArrayBundle.write(model.state()),
-                ArrayBundle.write(model.optimizerState())});
+    /**
+     * One Spark job over the tasks, one partition each, results in task (worker) order; frees the broadcast the
+     * tasks read afterwards.
+     */
+    private <R> List<R> runJob(List<RoundTask> tasks, Broadcast<?> shipped, Function<RoundTask, R> task) {
         try {
-            return sc.parallelize(tasks, tasks.size()).map(step(job, state, model.optimizerSteps())).collect();
+            return sc.parallelize(tasks, tasks.size()).map(task).collect();
         } catch (RuntimeException e) {
             throw new IllegalStateException("a Spark task failed: " + SparkCluster.taskFailure(e), e);
         } finally {
-            state.destroy();
+            shipped.destroy();
         }
     }
 
