@@ -6,15 +6,16 @@ import org.slf4j.LoggerFactory;
 import org.symile.app.cli.BenchCommand;
 import org.symile.app.cli.EmbedCommand;
 import org.symile.app.cli.ExampleCommand;
+import org.symile.app.cli.ExitCodes;
 import org.symile.app.cli.GenerateCommand;
 import org.symile.app.cli.InformationsCommand;
 import org.symile.app.cli.InspectCommand;
-import org.symile.app.cli.TrainCommand;
-import org.symile.app.cli.UiCommand;
 import org.symile.app.cli.SelfCheckCommand;
 import org.symile.app.cli.SweepCommand;
 import org.symile.app.cli.TestCommand;
-import org.symile.app.runtime.NativeAllocator;
+import org.symile.app.cli.TrainCommand;
+import org.symile.app.cli.UiCommand;
+import org.symile.app.memory.NativeAllocator;
 import org.symile.app.runtime.NativeBuild;
 import org.symile.app.runtime.StdoutFilter;
 import picocli.CommandLine;
@@ -22,8 +23,9 @@ import picocli.CommandLine.Command;
 
 /**
  * Entry point of the {@code symile} command line. Subcommands map their options to a config record and call a
- * plain Java API; this class only dispatches and turns exceptions into one-line messages and exit codes:
- * 0 success, 1 failure while running (or a check that did not pass), 2 bad input (flags, files, shapes).
+ * plain Java API; this class only dispatches and turns exceptions into one-line messages and the exit statuses of
+ * {@link ExitCodes}: 0 success, 1 failure while running (or a check that did not pass), 2 bad input (flags, files,
+ * shapes).
  */
 @Command(name = "symile", mixinStandardHelpOptions = true, versionProvider = Version.class,
         description = "Symile contrastive learning (arXiv 2411.01053) on Deeplearning4j.",
@@ -31,11 +33,6 @@ import picocli.CommandLine.Command;
                 SweepCommand.class, SelfCheckCommand.class, BenchCommand.class, TestCommand.class, EmbedCommand.class, UiCommand.class,
                 ExampleCommand.class})
 public final class SymileCli implements Runnable {
-    /** Exit status for bad input: unknown or invalid flags, unreadable or malformed files. */
-    public static final int EXIT_USAGE = 2;
-    /** Exit status for failures while running and for checks that did not pass. */
-    public static final int EXIT_FAILURE = 1;
-
     private static final Logger LOG = LoggerFactory.getLogger(SymileCli.class);
 
     @CommandLine.Spec
@@ -66,7 +63,7 @@ public final class SymileCli implements Runnable {
             String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
             err.println(cmd + ": " + oneLine(ex.getMessage()) + " (see '" + cmd + " --help')");
             err.flush();
-            return EXIT_USAGE;
+            return ExitCodes.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, cmdLine, parse) -> {
             String cmd = cmdLine.getCommandSpec().qualifiedName();
@@ -74,12 +71,12 @@ public final class SymileCli implements Runnable {
                 err.println(cmd + ": " + oneLine(ex.getMessage()));
                 LOG.debug("bad input", ex);
                 err.flush();
-                return EXIT_USAGE;
+                return ExitCodes.USAGE;
             }
             err.println(cmd + ": error: " + oneLine(String.valueOf(ex.getMessage())));
             LOG.debug("failure", ex);
             err.flush();
-            return EXIT_FAILURE;
+            return ExitCodes.FAILURE;
         });
         int code = cl.execute(args);
         out.flush();

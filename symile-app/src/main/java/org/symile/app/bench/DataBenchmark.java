@@ -22,16 +22,17 @@ import org.symile.data.TensorBatchIterator;
  * ({@code npy_rows}), the DataVec record reader's batch mode ({@code datavec_batches}) and the shuffled batch
  * iterator ({@code iterator_shuffled}). The time is per pass; {@code gb_per_s} is the pass's bytes over it.
  */
-final class DataBenchmark {
+final class DataBenchmark implements Benchmarks.Family {
     static final List<String> NAMES = List.of("npy_rows", "datavec_batches", "iterator_shuffled");
 
-    /** Size of the file read by the data benchmarks. */
-    static long dataMb = 256;
+    private final BenchConfig c;
 
-    private DataBenchmark() {
+    DataBenchmark(BenchConfig c) {
+        this.c = c;
     }
 
-    static BenchResult run(String name, LossBenchmark.Config c) {
+    @Override
+    public BenchResult run(String name) {
         Path dir;
         try {
             dir = Files.createTempDirectory("symile-bench");
@@ -40,7 +41,7 @@ final class DataBenchmark {
         }
         Path split = dir.resolve("train");
         try {
-            long rows = Math.max(c.b(), (dataMb << 20) / (4L * c.d()));
+            long rows = Math.max(c.b(), (c.dataMb() << 20) / (4L * c.d()));
             INDArray data = Nd4j.rand(DataType.FLOAT, rows, c.d());
             NpyFile.write(split.resolve("x_train.npy"), data);
             data.close();

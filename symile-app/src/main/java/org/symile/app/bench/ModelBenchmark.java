@@ -16,14 +16,14 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.dataset.MultiDataSet;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.symile.app.experiments.m3.M3Architecture;
 import org.symile.app.experiments.m3.M3Model;
 import org.symile.app.experiments.mimic.MimicArchitecture;
-import org.symile.app.experiments.xor.BinaryXorModel;
 import org.symile.app.experiments.mimic.MimicModel;
+import org.symile.app.experiments.xor.BinaryXorModel;
 import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.spec.OptimizerSpec;
@@ -49,7 +49,7 @@ import org.symile.samediff.nn.TextEncoder;
  *       whatever {@code --B} and {@code --d} say; the same as {@code bench/pytorch_xor.py --step}.</li>
  * </ul>
  */
-final class ModelBenchmark {
+final class ModelBenchmark implements Benchmarks.Family {
     /** Benchmarks of whole models. */
     static final List<String> NAMES = List.of("resnet50_step", "resnet18_step", "mimic_step", "m3_step", "xor_step",
             "xor_step_clip");
@@ -64,24 +64,28 @@ final class ModelBenchmark {
     static final int XOR_B = 1000;
 
     /**
-     * @param imageSize        S: side of the (square) image input; 0 for each benchmark's default
+     * @param imageSize        S: side of the (square) image input
      * @param ecgLength        T: ECG samples per lead (mimic_step)
      * @param baseWidth        the ResNets' first-stage width (64 as torchvision)
      * @param negativeSampling Symile's negatives in mimic_step
      */
-    record Sizes(int imageSize, int ecgLength, int baseWidth, NegativeSampling negativeSampling) {
-        /** The given image size, or the benchmark's default: 224 (ImageNet) for the ResNets, 320 for MIMIC. */
-        Sizes forBenchmark(String name) {
-            int side = imageSize != 0 ? imageSize : name.equals("mimic_step") ? 320 : 224;
-            return new Sizes(side, ecgLength, baseWidth, negativeSampling);
+    private record Sizes(int imageSize, int ecgLength, int baseWidth, NegativeSampling negativeSampling) {
+        /** The configured image size, or the benchmark's default: 224 (ImageNet) for the ResNets, 320 for MIMIC. */
+        static Sizes of(BenchConfig c, String name) {
+            int side = c.imageSize() != 0 ? c.imageSize() : name.equals("mimic_step") ? 320 : 224;
+            return new Sizes(side, c.ecgLength(), c.baseWidth(), c.negativeSampling());
         }
     }
 
-    private ModelBenchmark() {
+    private final BenchConfig c;
+
+    ModelBenchmark(BenchConfig c) {
+        this.c = c;
     }
 
-    static BenchResult run(String name, LossBenchmark.Config c, Sizes sizes) {
-        Sizes s = sizes.forBenchmark(name);
+    @Override
+    public BenchResult run(String name) {
+        Sizes s = Sizes.of(c, name);
         Nd4j.getRandom().setSeed(0);
         Map<String, Object> extra = new LinkedHashMap<>();
         if (!name.startsWith("xor") && !name.equals("m3_step")) {
@@ -131,7 +135,7 @@ final class ModelBenchmark {
         return () -> cg.fit(data);
     }
 
-    private static Runnable mimic(LossBenchmark.Config c, Sizes s) {
+    private static Runnable mimic(BenchConfig c, Sizes s) {
         MimicArchitecture a = new MimicArchitecture(new long[] {3, s.imageSize(), s.imageSize()},
                 new long[] {1, s.ecgLength(), 12}, c.d(), s.baseWidth());
         MimicModel model = new MimicModel(a, new LossSpec(LossFn.SYMILE, s.negativeSampling(), false, -7, false),
@@ -152,7 +156,7 @@ final class ModelBenchmark {
      * the mean, LayerNorm; Symile O(N), AdamW lr 1e-4 (upstream's M3 settings). The same as
      * {@code bench/pytorch_m3.py}.
      */
-    private static Runnable m3(LossBenchmark.Config c) {
+    private static Runnable m3(BenchConfig c) {
         long[] raw = new long[M3_TEXT.vocab()];
         for (int i = 0; i < raw.length; i++) {
             raw[i] = i;

@@ -4,7 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import org.symile.app.runtime.NativeMemoryGuard;
+import org.symile.app.memory.NativeMemoryGuard;
 
 /**
  * Wall-clock timing with warm-up and order statistics, plus the peak extra resident memory of one iteration.

@@ -9,10 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.symile.app.bench.BenchConfig;
 import org.symile.app.bench.BenchResult;
-import org.symile.app.bench.LossBenchmark;
-import org.symile.data.io.AtomicFiles;
+import org.symile.app.bench.Benchmarks;
 import org.symile.app.runtime.Backend;
+import org.symile.data.io.AtomicFiles;
+import org.symile.samediff.NegativeSampling;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -60,9 +62,10 @@ public final class BenchCommand implements Callable<Integer> {
     private double timeLimit;
 
     @Option(names = "--only", split = ",", paramLabel = "NAME",
-            description = "Comma-separated subset of: symile_n, symile_n_squared, symile_n_squared_lean, clip,"
-                    + " zeroshot, npy_rows, datavec_batches, iterator_shuffled, resnet50_step, resnet18_step,"
-                    + " mimic_step (default: symile_n, symile_n_squared, clip, zeroshot).")
+            description = "Comma-separated subset of: symile_n, symile_n_closed, symile_n_squared,"
+                    + " symile_n_squared_lean, clip, clip_closed, zeroshot, npy_rows, datavec_batches,"
+                    + " iterator_shuffled, resnet50_step, resnet18_step, mimic_step, m3_step, xor_step, xor_step_clip"
+                    + " (default: symile_n, symile_n_closed, symile_n_squared, clip, clip_closed, zeroshot).")
     private List<String> only;
 
     @Option(names = "--lean", description = "Also time the memory-lean O(N^2) loss (symile_n_squared_lean).")
@@ -104,7 +107,7 @@ public final class BenchCommand implements Callable<Integer> {
             case "float64", "double" -> DataType.DOUBLE;
             default -> throw new IllegalArgumentException("--dtype: expected float32 or float64, got '" + dtype + "'");
         };
-        List<String> names = new ArrayList<>(only == null ? LossBenchmark.DEFAULT : only);
+        List<String> names = new ArrayList<>(only == null ? Benchmarks.DEFAULT : only);
         if (lean && !names.contains("symile_n_squared_lean")) {
             names.add("symile_n_squared_lean");
         }
@@ -115,16 +118,11 @@ public final class BenchCommand implements Callable<Integer> {
                 }
             }
         }
-        if (dataMb < 1) {
-            throw new IllegalArgumentException("--data_mb: expected >= 1, got " + dataMb);
-        }
-        LossBenchmark.setDataMb(dataMb);
-        LossBenchmark.setModelSizes(imageSize, ecgLength, baseWidth,
-                org.symile.samediff.NegativeSampling.fromFlag(negativeSampling));
-        LossBenchmark.Config config = new LossBenchmark.Config(b, d, m, bank, dt, warmup, iters, timeLimit, names);
+        BenchConfig config = new BenchConfig(b, d, m, bank, dt, warmup, iters, timeLimit, names, dataMb, imageSize,
+                ecgLength, baseWidth, NegativeSampling.fromFlag(negativeSampling));
         Backend.setThreads(threads);
         Backend.logStartup();
-        List<BenchResult> results = LossBenchmark.run(config);
+        List<BenchResult> results = Benchmarks.run(config);
 
         var out = spec.commandLine().getOut();
         out.printf("bench on %s, %s, B=%d d=%d M=%d, %d warm-up + %d timed iterations%n", Backend.describe(),

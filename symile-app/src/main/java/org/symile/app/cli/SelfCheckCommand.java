@@ -3,15 +3,14 @@ package org.symile.app.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.symile.app.SymileCli;
+import org.symile.app.experiments.xor.XorInformationsCheck;
 import org.symile.app.runtime.Backend;
 import org.symile.app.selfcheck.ReferenceCase;
 import org.symile.app.selfcheck.SelfCheck;
-import org.symile.app.experiments.xor.XorInformationsCheck;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code symile selfcheck}: recompute every reference case on the active backend and report the errors. */
 @Command(name = "selfcheck", mixinStandardHelpOptions = true,
@@ -46,7 +45,7 @@ public final class SelfCheckCommand implements Callable<Integer> {
         }
         out.printf("%d checks, %d mismatches (DOUBLE: absolute error; FLOAT: relative error)%n", rows.size(), failed);
         out.flush();
-        return failed == 0 ? 0 : SymileCli.EXIT_FAILURE;
+        return failed == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
     }
 
     private static String shortName(String name) {

@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import org.symile.app.io.RunDirectory;
+import org.symile.app.run.RunDirectory;
 import org.symile.app.runtime.Backend;
 import org.symile.app.sweep.Sweep;
 import org.symile.app.sweep.SweepSpec;
@@ -89,6 +89,6 @@ public final class SweepCommand implements Callable<Integer> {
         if (best != null) {
             o.printf("best: trial %d, score %.6f, %s%n", best.index() + 1, best.score(), best.params());
         }
-        return best == null ? org.symile.app.SymileCli.EXIT_FAILURE : 0;
+        return best == null ? ExitCodes.FAILURE : ExitCodes.OK;
     }
 }

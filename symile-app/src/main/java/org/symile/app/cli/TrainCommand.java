@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.symile.app.experiments.Experiments;
+import org.symile.app.spark.SparkTraining;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.spec.TrainFlags;
 import picocli.CommandLine.Command;
@@ -35,7 +36,7 @@ public final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Experiments.train(RunSpec.fromFlags(givenFlags(spec)));
+        Experiments.train(RunSpec.fromFlags(givenFlags(spec)), SparkTraining::start);
         return 0;
     }
 

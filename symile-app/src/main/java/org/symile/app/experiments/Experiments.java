@@ -7,12 +7,12 @@ import org.symile.app.experiments.mimic.MimicExperiment;
 import org.symile.app.experiments.xor.XorSweep;
 import org.symile.app.run.ExperimentFactory;
 import org.symile.app.run.ExperimentRunner;
+import org.symile.app.run.LoopFactory;
 import org.symile.app.run.RunOutcome;
+import org.symile.app.runtime.Backend;
 import org.symile.app.spec.ExperimentKind;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.spec.TestSpec;
-import org.symile.app.runtime.Backend;
-import org.symile.app.spark.SparkTraining;
 
 /** The entry points {@code train} and {@code test} use: which experiment a spec names, run by the runner. */
 public final class Experiments {
@@ -21,8 +21,28 @@ public final class Experiments {
     private Experiments() {
     }
 
-    /** Trains (and for binary_xor tests) the run a spec describes. */
+    /**
+     * Trains (and for binary_xor tests) the run a spec describes, in this process.
+     *
+     * @throws IllegalArgumentException for {@code --spark_master}: use {@link #train(RunSpec, LoopFactory)} with the
+     *                                  Spark loop
+     */
     public static RunOutcome train(RunSpec spec) {
+        return train(spec, null);
+    }
+
+    /**
+     * Trains (and for binary_xor tests) the run a spec describes.
+     *
+     * @param cluster starts the loop that trains a run given {@code --spark_master} (the CLI and sweeps pass
+     *                {@code SparkTraining::start}); runs without it train in this process
+     * @throws IllegalArgumentException for {@code --spark_master} without a cluster loop
+     */
+    public static RunOutcome train(RunSpec spec, LoopFactory cluster) {
+        if (spec.spark() != null && cluster == null) {
+            throw new IllegalArgumentException("--spark_master " + spec.spark().master() + ": this entry point trains"
+                    + " in this process only; pass the Spark loop (Experiments.train(spec, SparkTraining::start))");
+        }
         Backend.logStartup();
         if (spec.wandb()) {
             LOG.warn("--wandb True: Weights & Biases logging is not available in this port; use --ui True for DL4J's"
@@ -31,7 +51,7 @@ public final class Experiments {
         return switch (spec.experiment()) {
             case BINARY_XOR -> XorSweep.run(spec);
             case SYMILE_M3, SYMILE_MIMIC -> ExperimentRunner.train(spec, factory(spec.experiment()),
-                    spec.spark() == null ? (s, e) -> null : SparkTraining::start);
+                    spec.spark() == null ? LoopFactory.IN_PROCESS : cluster);
         };
     }
 

@@ -8,7 +8,6 @@ import java.util.Map;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.symile.app.io.RunDirectory;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.spec.TestSpec;
 import org.symile.app.train.RngStream;
@@ -38,7 +37,7 @@ public final class ExperimentRunner {
      * @throws IllegalArgumentException for a checkpoint of another experiment or data that does not fit
      */
     public static RunOutcome train(RunSpec spec, ExperimentFactory factory) {
-        return train(spec, factory, (s, e) -> null);
+        return train(spec, factory, LoopFactory.IN_PROCESS);
     }
 
     /**

@@ -10,7 +10,6 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.symile.app.plot.Charts;
 import org.symile.app.train.Trainer;
 import org.symile.data.io.AtomicFiles;
 

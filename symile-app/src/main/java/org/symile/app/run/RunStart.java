@@ -1,7 +1,6 @@
 package org.symile.app.run;
 
 import java.nio.file.Path;
-import org.symile.app.io.RunDirectory;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.train.Seeds;
 

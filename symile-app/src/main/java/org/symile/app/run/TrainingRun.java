@@ -11,8 +11,6 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.symile.app.runtime.MemoryBudget;
-import org.symile.app.runtime.NativeMemoryGuard;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.train.RngStream;
 import org.symile.app.train.TrainState;
@@ -70,9 +68,8 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
         this.streams = streams;
         this.model = experiment.buildModel(streams.stream("init"), !resuming);
         model.useOptimizer(spec.optimizer());
-        model.stepMemory().ifPresent(m -> MemoryBudget.requireFits("--batch_sz_train", spec.trainer().batchSzTrain(),
-                rows -> NativeMemoryGuard.residentBytes() + m.bytes(rows),
-                "a " + experiment.kind().flag() + " training step", MemoryBudget.current()));
+        model.stepMemory().ifPresent(m -> m.requireFits("--batch_sz_train", spec.trainer().batchSzTrain(),
+                "a " + experiment.kind().flag() + " training step"));
         this.trainer = new Trainer(spec.trainer(), spec.optimizer(), experiment.divergenceHint());
         this.state = new TrainState(streams.stream("shuffle"), streams.stream("negatives"));
         this.evalTies = streams.stream("val_ties");

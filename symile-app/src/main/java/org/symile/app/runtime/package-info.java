@@ -1,4 +1,7 @@
 /**
- * The ND4J backend at start-up: thread counts, native memory, CUDA device checks, stdout filtering.
+ * The ND4J backend at start-up: which libnd4j build loads ({@link org.symile.app.runtime.NativeBuild}), thread
+ * counts and the start-up log line ({@link org.symile.app.runtime.Backend}), CUDA device checks
+ * ({@link org.symile.app.runtime.CudaDevice}) and the filtering of native libraries' stdout noise
+ * ({@link org.symile.app.runtime.StdoutFilter}). Memory is {@code org.symile.app.memory}'s.
  */
 package org.symile.app.runtime;

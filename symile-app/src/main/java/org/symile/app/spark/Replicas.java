@@ -131,6 +131,17 @@ final class Replicas {
         }
     }
 
+    /** Replicas of a job idle in this JVM's pool (0 once released). */
+    static int idle(String key) {
+        Deque<Replica> idle = IDLE.get(key);
+        if (idle == null) {
+            return 0;
+        }
+        synchronized (idle) {
+            return idle.size();
+        }
+    }
+
     private static Replica acquire(ReplicaJob job) {
         Deque<Replica> idle = IDLE.computeIfAbsent(job.key(), k -> new ArrayDeque<>());
         synchronized (idle) {

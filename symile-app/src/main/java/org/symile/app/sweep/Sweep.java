@@ -24,6 +24,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.experiments.Experiments;
 import org.symile.app.run.RunOutcome;
+import org.symile.app.spark.SparkTraining;
 import org.symile.app.spec.RunSpec;
 import org.symile.data.io.AtomicFiles;
 
@@ -181,7 +182,7 @@ public final class Sweep {
             Files.createDirectories(root);
             AtomicFiles.writeString(root.resolve("command.txt"), "symile train " + String.join(" ",
                     TrialCommand.argv(flags).stream().map(Sweep::shellQuote).toList()) + "\n");
-            RunOutcome o = Experiments.train(RunSpec.fromFlags(flags));
+            RunOutcome o = Experiments.train(RunSpec.fromFlags(flags), SparkTraining::start);
             runDir = o.runDir().toString();
             score = o.metrics().getOrDefault(spec.objective().key(), Double.NaN);
             status = Double.isNaN(score) ? "failed: no " + spec.objective().key() : "ok";

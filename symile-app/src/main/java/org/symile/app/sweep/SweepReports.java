@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.symile.app.plot.Charts;
+import org.symile.app.run.Charts;
 import org.symile.data.io.AtomicFiles;
 
 /** The files a sweep leaves: sweep_results.csv, best.json and one PNG of score against each swept flag. */

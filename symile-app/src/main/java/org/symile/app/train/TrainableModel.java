@@ -1,14 +1,17 @@
 package org.symile.app.train;
 
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.symile.app.memory.StepMemory;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.samediff.Permutations;
 
 /**
  * What the {@link Trainer} and the experiment runner need from a model, whatever executes it: a SameDiff graph
- * stepped by this project's AdamW ({@link SameDiffModel}), or a DL4J network with its own updater. Everything a
+ * ({@code train.samediff.SameDiffModel}) or a DL4J network ({@code train.dl4j.GraphModel}), each stepped by the
+ * project's AdamW ({@link Optimizer}). Everything a
  * checkpoint must hold to continue a run exactly is reachable here as named arrays.
  */
 public interface TrainableModel {
@@ -53,25 +56,60 @@ public interface TrainableModel {
     /** The current logit scale s = exp(log s). */
     double logitScale();
 
-    /** Every array that defines the model (weights, logit scale, batch-norm running statistics), by name. */
+    /**
+     * Every array that defines the model (weights, logit scale, batch-norm running statistics), by name: the
+     * model's own arrays, so that writing into them changes the model.
+     */
     Map<String, INDArray> state();
 
     /**
-     * Copies arrays written by {@link #state()} into the model.
+     * Copies arrays written by {@link #state()} into the model (cast to the model's data type): every array of the
+     * model must be there, with its shape, and nothing else.
      *
-     * @param source names the file in errors
+     * @param source what the arrays come from, for the message ({@code --ckpt_path F}, "the driver's weights")
      * @throws IllegalArgumentException naming the array when one is missing, unknown or of another shape
      */
-    void loadState(Map<String, INDArray> arrays, String source);
+    default void loadState(Map<String, INDArray> arrays, String source) {
+        Map<String, INDArray> own = state();
+        for (String name : own.keySet()) {
+            if (!arrays.containsKey(name)) {
+                throw new IllegalArgumentException(source + ": no array '" + name + "', which this model has"
+                        + " (different model settings?)");
+            }
+        }
+        for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
+            INDArray target = own.get(e.getKey());
+            if (target == null) {
+                throw new IllegalArgumentException(source + ": array '" + e.getKey() + "' is not part of this model"
+                        + " (different model settings?)");
+            }
+            if (!Arrays.equals(target.shape(), e.getValue().shape())) {
+                throw new IllegalArgumentException(source + ": array '" + e.getKey() + "' has shape "
+                        + Arrays.toString(e.getValue().shape()) + ", this model's is "
+                        + Arrays.toString(target.shape()) + " (different --d or model sizes?)");
+            }
+        }
+        arrays.forEach((k, v) -> own.get(k).assign(v.castTo(own.get(k).dataType())));
+    }
+
+    /** The optimizer {@link #useOptimizer} created; empty before. */
+    Optional<Optimizer> optimizer();
 
     /** The optimizer's state (e.g. AdamW's moments) by name; empty before the first step. */
-    Map<String, INDArray> optimizerState();
+    default Map<String, INDArray> optimizerState() {
+        return optimizer().map(Optimizer::state).orElse(Map.of());
+    }
 
     /** Optimizer steps taken (AdamW's bias correction depends on it). */
-    long optimizerSteps();
+    default long optimizerSteps() {
+        return optimizer().map(Optimizer::steps).orElse(0L);
+    }
 
     /** Restores {@link #optimizerState()} and the step count; {@link #useOptimizer} first. */
-    void restoreOptimizer(Map<String, INDArray> state, long steps);
+    default void restoreOptimizer(Map<String, INDArray> state, long steps) {
+        optimizer().orElseThrow(() -> new IllegalStateException("useOptimizer was not called"))
+                .restore(state, steps);
+    }
 
     /**
      * An estimate of the memory a training step adds to the process as it is now, so that a batch that cannot fit

@@ -5,7 +5,7 @@ import java.util.Map;
 import java.util.concurrent.CancellationException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.symile.app.runtime.NativeMemoryGuard;
+import org.symile.app.memory.NativeMemoryGuard;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.spec.TrainerSpec;
 import org.symile.samediff.Permutations;

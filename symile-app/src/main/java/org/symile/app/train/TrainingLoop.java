@@ -2,7 +2,7 @@ package org.symile.app.train;
 
 /**
  * How a run's epochs are trained: in this process ({@link Trainer}) or by model replicas on a Spark cluster
- * ({@code org.symile.app.spark.SparkTraining}). Either way the same listener sees every step and epoch, so
+ * (the CLI passes {@code org.symile.app.spark.SparkTraining}). Either way the same listener sees every step and epoch, so
  * checkpoints, metrics and validation do not depend on where the steps ran.
  */
 public interface TrainingLoop extends AutoCloseable {

@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.symile.app.CliRunner;
+import org.symile.app.bench.Benchmarks;
 
 class BenchCommandTest {
 
@@ -51,5 +52,22 @@ class BenchCommandTest {
         r = CliRunner.run("bench", "--B", "many");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--B") && r.err().lines().count() == 1, r.err());
+        r = CliRunner.run("bench", "--data_mb", "0");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--data_mb: expected >= 1, got 0"), r.err());
+        r = CliRunner.run("bench", "--image_size", "16", "--only", "resnet18_step");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--image_size"), r.err());
+    }
+
+    @Test
+    void helpNamesEveryBenchmark() {
+        CliRunner.Run r = CliRunner.run("bench", "--help");
+        assertEquals(0, r.code());
+        String help = r.out().replaceAll("\\s+", " ");
+        for (String name : Benchmarks.NAMES) {
+            assertTrue(help.contains(name + ",") || help.contains(name + " "), name + " missing from --help");
+        }
+        assertEquals(16, Benchmarks.NAMES.size());
     }
 }

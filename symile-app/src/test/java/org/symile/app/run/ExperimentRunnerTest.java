@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.random.RandomGenerator;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -14,6 +15,7 @@ import org.symile.app.spec.ExperimentKind;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.train.Batch;
 import org.symile.app.train.BatchSource;
+import org.symile.app.train.Optimizer;
 import org.symile.app.train.RngStream;
 import org.symile.app.train.TrainableModel;
 import org.symile.samediff.Permutations;
@@ -57,21 +59,8 @@ class ExperimentRunnerTest {
         }
 
         @Override
-        public void loadState(Map<String, INDArray> arrays, String source) {
-        }
-
-        @Override
-        public Map<String, INDArray> optimizerState() {
-            return Map.of();
-        }
-
-        @Override
-        public long optimizerSteps() {
-            return 0;
-        }
-
-        @Override
-        public void restoreOptimizer(Map<String, INDArray> state, long steps) {
+        public Optional<Optimizer> optimizer() {
+            return Optional.empty();
         }
     }
 

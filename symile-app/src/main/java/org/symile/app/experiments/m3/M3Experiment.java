@@ -11,7 +11,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.symile.app.models.PretrainedWeights;
 import org.symile.app.run.Encodings;
 import org.symile.app.run.Experiment;
 import org.symile.app.run.Json;
@@ -22,6 +21,7 @@ import org.symile.app.spec.RunSpec;
 import org.symile.app.train.BatchSource;
 import org.symile.app.train.IteratorBatches;
 import org.symile.app.train.MappedBatches;
+import org.symile.data.StateDicts;
 import org.symile.data.m3.M3Split;
 import org.symile.samediff.nn.TextEncoder;
 
@@ -109,8 +109,8 @@ public final class M3Experiment implements Experiment<M3Model> {
         TextEncoder.Config text;
         String modelDir = null;
         if (m3.textModelId() != null) {
-            Path hfDir = PretrainedWeights.huggingFaceDir(m3.textModelId());
-            TextEncoder.Config hf = PretrainedWeights.textConfig(hfDir);
+            Path hfDir = HuggingFaceText.directory(m3.textModelId());
+            TextEncoder.Config hf = HuggingFaceText.textConfig(hfDir);
             text = new TextEncoder.Config(vocab.size(), hf.hidden(), hf.heads(), hf.intermediate(), hf.maxPositions(),
                     hf.typeVocab(), hf.eps(), hf.padTokenId(), hf.xlmRoberta());
             modelDir = hfDir.toString();
@@ -138,7 +138,7 @@ public final class M3Experiment implements Experiment<M3Model> {
         M3Model model = new M3Model(architecture, spec.loss(), init);
         if (pretrained && architecture.textModelDir() != null) {
             Path dir = Path.of(architecture.textModelDir());
-            Map<String, INDArray> sd = PretrainedWeights.readStateDict(PretrainedWeights.weightsFile(dir));
+            Map<String, INDArray> sd = StateDicts.read(HuggingFaceText.weightsFile(dir));
             // keep only the rows of the tokens that occur, in compact order
             long[] raw = architecture.vocabRawIds();
             for (String k : new ArrayList<>(sd.keySet())) {
@@ -150,7 +150,7 @@ public final class M3Experiment implements Experiment<M3Model> {
                     sd.put(k, Nd4j.pullRows(sd.get(k), 1, rows));
                 }
             }
-            PretrainedWeights.loadTextEncoder(model.text(), sd, dir.toString());
+            HuggingFaceText.loadTextEncoder(model.text(), sd, dir.toString());
         }
         return model;
     }

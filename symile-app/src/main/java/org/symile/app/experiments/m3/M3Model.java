@@ -10,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.train.Batch;
-import org.symile.app.train.SameDiffModel;
+import org.symile.app.train.samediff.SameDiffModel;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossForm;
 import org.symile.samediff.nn.EagerTextEncoder;

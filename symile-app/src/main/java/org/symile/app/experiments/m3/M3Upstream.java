@@ -8,7 +8,6 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
-import org.symile.app.models.PretrainedWeights;
 import org.symile.app.run.Json;
 import org.symile.app.run.ModelSource;
 import org.symile.app.spec.RunSpec;
@@ -143,7 +142,7 @@ public final class M3Upstream {
         TextEncoder.Config local = null;
         if (modelId != null) {
             try {
-                local = PretrainedWeights.textConfig(PretrainedWeights.huggingFaceDir(modelId));
+                local = HuggingFaceText.textConfig(HuggingFaceText.directory(modelId));
             } catch (IllegalArgumentException absent) {
                 // no local copy: the table of upstream's models below
             }

@@ -13,7 +13,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.symile.app.models.PretrainedWeights;
 import org.symile.app.run.Encodings;
 import org.symile.app.run.Experiment;
 import org.symile.app.run.Json;
@@ -130,11 +129,11 @@ public final class MimicExperiment implements Experiment<MimicModel> {
         MimicModel model = new MimicModel(architecture, spec.loss(), init);
         MimicSpec m = spec.mimic();
         if (pretrained && m.pretrained()) {
-            PretrainedWeights.loadResNet(model.graph(), model.cxrNet(), MimicNetwork.CXR + ".",
-                    PretrainedWeights.torchvisionFile(m.pretrainedDir(), PretrainedWeights.RESNET50_V2), Set.of());
+            TorchvisionWeights.loadResNet(model.graph(), model.cxrNet(), MimicNetwork.CXR + ".",
+                    TorchvisionWeights.file(m.pretrainedDir(), TorchvisionWeights.RESNET50_V2), Set.of());
             // upstream replaces the ECG's conv1 by a one-channel one, which keeps PyTorch's initialisation
-            PretrainedWeights.loadResNet(model.graph(), model.ecgNet(), MimicNetwork.ECG + ".",
-                    PretrainedWeights.torchvisionFile(m.pretrainedDir(), PretrainedWeights.RESNET18_V1),
+            TorchvisionWeights.loadResNet(model.graph(), model.ecgNet(), MimicNetwork.ECG + ".",
+                    TorchvisionWeights.file(m.pretrainedDir(), TorchvisionWeights.RESNET18_V1),
                     Set.of("conv1.weight"));
         }
         return model;

@@ -1,15 +1,15 @@
 package org.symile.app.experiments.mimic;
 
 import java.util.Map;
-import org.deeplearning4j.nn.api.Layer;
-import org.deeplearning4j.nn.graph.ComputationGraph;
 import java.util.function.UnaryOperator;
 import java.util.random.RandomGenerator;
+import org.deeplearning4j.nn.api.Layer;
+import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.train.Batch;
-import org.symile.app.train.GraphModel;
+import org.symile.app.train.dl4j.GraphModel;
 import org.symile.samediff.dl4j.TorchvisionResNet;
 
 /**

@@ -3,8 +3,8 @@ package org.symile.app.experiments.xor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.symile.app.run.RunDirectory;
 import org.symile.data.io.AtomicFiles;
-import org.symile.app.io.RunDirectory;
 
 /**
  * Upstream's {@code informations.py}: the five information terms for p̂ = 0.0 … 1.0, written as

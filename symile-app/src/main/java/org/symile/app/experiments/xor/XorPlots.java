@@ -1,11 +1,11 @@
 package org.symile.app.experiments.xor;
 
-import org.symile.data.synthetic.BinaryXor;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.symile.app.plot.Charts;
+import org.symile.app.run.Charts;
 import org.symile.app.spec.LossFn;
+import org.symile.data.synthetic.BinaryXor;
 
 /** The binary_xor figures: test accuracy against p̂ with the Bayes-optimal curve, and the information terms. */
 final class XorPlots {

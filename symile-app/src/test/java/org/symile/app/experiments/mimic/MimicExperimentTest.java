@@ -15,8 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.symile.app.CliRunner;
+import org.symile.app.memory.MemoryBudget;
 import org.symile.app.run.Checkpoint;
-import org.symile.app.runtime.MemoryBudget;
 import org.symile.data.synthetic.SyntheticMimic;
 
 class MimicExperimentTest {

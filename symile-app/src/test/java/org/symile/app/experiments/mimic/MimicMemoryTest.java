@@ -10,12 +10,11 @@ import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.symile.app.memory.StepMemory;
 import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.train.Batch;
-import org.symile.app.train.GraphModel;
-import org.symile.app.train.StepMemory;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 import org.symile.samediff.dl4j.AddReluVertex;
@@ -53,8 +52,8 @@ class MimicMemoryTest {
             }
         }
         assertEquals(16 + 8, overwritten, "every residual sum of both ResNets writes over its input");
-        assertEquals((long) (elements * 4 * GraphModel.ACTIVATION_OVERHEAD), s.perRowBytes(), 4);
-        assertEquals(GraphModel.N_SQUARED_PRODUCTS * 16 * 4, s.perRowSquaredBytes());
+        assertEquals((long) (elements * 4 * StepMemory.ACTIVATION_OVERHEAD), s.perRowBytes(), 4);
+        assertEquals(StepMemory.N_SQUARED_PRODUCTS * 16 * 4, s.perRowSquaredBytes());
         assertEquals(m.graph().numParams() * 4, s.fixedBytes(), "the gradient vector is not allocated yet");
         m.useOptimizer(OptimizerSpec.of(1e-3, 0.0));
         m.trainStep(batch(4), Permutations.random(new SplittableRandom(1)));

@@ -11,13 +11,13 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.symile.app.models.PretrainedWeights;
 import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.train.Batch;
-import org.symile.app.train.GraphModel;
+import org.symile.app.train.dl4j.GraphModel;
 import org.symile.data.NpyFile;
+import org.symile.data.StateDicts;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 
@@ -73,7 +73,7 @@ class MimicStepTest {
         MimicModel model = new MimicModel(MimicNetwork.build(a, loss, new SplittableRandom(0), DataType.DOUBLE), a,
                 loss);
         Map<String, INDArray> before = new LinkedHashMap<>();
-        PretrainedWeights.readStateDict(fixture("mimic_state_before.pt"))
+        StateDicts.read(fixture("mimic_state_before.pt"))
                 .forEach((k, v) -> before.put(k, v.castTo(DataType.DOUBLE)));
         model.loadTorchState(before, "mimic_state_before.pt");
         model.useOptimizer(OptimizerSpec.of(1e-3, 0.1));
@@ -86,7 +86,7 @@ class MimicStepTest {
         MimicModel expected = new MimicModel(MimicNetwork.build(a, loss, new SplittableRandom(0), DataType.DOUBLE),
                 a, loss);
         expected.loadTorchState(before, "mimic_state_before.pt");
-        Map<String, INDArray> after = PretrainedWeights.readStateDict(fixture("mimic_state_after.pt"));
+        Map<String, INDArray> after = StateDicts.read(fixture("mimic_state_after.pt"));
         Map<String, INDArray> merged = new LinkedHashMap<>(before);
         after.forEach((k, v) -> merged.put(k, v.castTo(DataType.DOUBLE)));
         expected.loadTorchState(merged, "mimic_state_after.pt");

@@ -1,4 +1,0 @@
-/**
- * PNG line charts of results and sweeps.
- */
-package org.symile.app.plot;

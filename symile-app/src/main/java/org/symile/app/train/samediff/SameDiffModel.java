@@ -1,0 +1,308 @@
+package org.symile.app.train.samediff;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.autodiff.samediff.SameDiff;
+import org.nd4j.autodiff.samediff.VariableType;
+import org.nd4j.autodiff.samediff.api.OutAndGrad;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.symile.app.memory.ReleasingMemory;
+import org.symile.app.memory.WorkspaceMemory;
+import org.symile.app.spec.LossFn;
+import org.symile.app.spec.LossSpec;
+import org.symile.app.spec.OptimizerSpec;
+import org.symile.app.train.Batch;
+import org.symile.app.train.Optimizer;
+import org.symile.app.train.TrainableModel;
+import org.symile.samediff.ClipLoss;
+import org.symile.samediff.LogitScale;
+import org.symile.samediff.LossForm;
+import org.symile.samediff.LossGraph;
+import org.symile.samediff.NegativeSampling;
+import org.symile.samediff.Permutations;
+import org.symile.samediff.SymileLoss;
+
+/**
+ * A model that is one SameDiff graph: its encoders, the logit scale and the project's Symile or CLIP loss graph
+ * (named "loss"), trained by {@link AdamW} on gradients from {@code calculateGradientsAndOutputs}. Subclasses
+ * build the encoders in their constructor, then call {@link #finish}, and say how a batch feeds the graph.
+ */
+public abstract class SameDiffModel implements TrainableModel {
+    protected final SameDiff sd = SameDiff.create();
+    private final WorkspaceMemory workspace = new WorkspaceMemory("symile_train_step");
+    private final ReleasingMemory releasing = new ReleasingMemory();
+    private LossGraph loss;
+    private LogitScale scale;
+    private List<String> trainable;
+    private final List<String> fed = new ArrayList<>();
+    private List<String> gradientsFor;
+    private List<String> stepOutputs;
+    private AdamW optimizer;
+
+    /**
+     * Adds the loss the spec selects on top of the representations and records the variables to train: pairwise
+     * CLIP, or Symile with its negative sampling and memory-lean mode.
+     *
+     * @param reps  the representations [B, d], in the experiment's modality order
+     * @param width d (the representations are op outputs, whose width SameDiff does not know statically)
+     * @param form  {@link LossForm#CLOSED_FORM} for cheap encoders whose steps the [B, B] logits dominate (it costs
+     *              one extra forward pass of the encoders); applied to CLIP and O(N) Symile, the others keep
+     *              their own forms
+     */
+    protected final void finish(List<SDVariable> reps, long width, LogitScale scale, LossSpec spec, LossForm form) {
+        this.scale = scale;
+        if (spec.lossFn() == LossFn.CLIP) {
+            this.loss = new ClipLoss().withWidth(width).withForm(form).build(sd, "loss", reps, scale);
+        } else {
+            SymileLoss.Config config = spec.symileConfig();
+            if (config.negativeSampling() == NegativeSampling.N) {
+                config = config.withForm(form);
+            }
+            this.loss = new SymileLoss(config).withWidth(width).build(sd, "loss", reps, scale);
+        }
+        sd.setLossVariables("loss");
+        List<String> vars = new ArrayList<>();
+        for (SDVariable v : sd.variables()) {
+            if (v.getVariableType() == VariableType.VARIABLE && !fed.contains(v.name())) {
+                vars.add(v.name());
+            }
+        }
+        this.trainable = List.copyOf(vars);
+        List<String> withFed = new ArrayList<>(vars);
+        withFed.addAll(fed);
+        this.gradientsFor = List.copyOf(withFed);
+        List<String> outs = new ArrayList<>();
+        outs.add(loss.loss().name());
+        outs.addAll(trainingOutputs());
+        this.stepOutputs = List.copyOf(outs);
+    }
+
+    /** Placeholder values for one batch in training ({@code training} true) or evaluation mode. */
+    protected abstract Map<String, INDArray> placeholders(Batch batch, boolean training);
+
+    /**
+     * A graph input whose value the model computes outside the graph and sets before every execution (in
+     * {@link #placeholders}), and whose gradient it needs: e.g. embedding rows looked up eagerly. A SameDiff
+     * variable (placeholders get no gradients), but neither trained nor saved; its gradient reaches
+     * {@link #externalGradients}. Call before {@link #finish}.
+     */
+    protected final SDVariable fedVariable(String name, DataType type, long... shape) {
+        SDVariable v = sd.var(name, Nd4j.zeros(type, shape));
+        fed.add(name);
+        return v;
+    }
+
+    /**
+     * Turns the gradients of the {@link #fedVariable fed variables} into gradients of trained variables, in place:
+     * remove the former, put the latter (the map holds every trained variable's gradient from the graph).
+     */
+    protected void externalGradients(Batch batch, Map<String, INDArray> gradients) {
+    }
+
+    /** Graph outputs, besides the loss, to compute with every training step (e.g. batch statistics). */
+    protected List<String> trainingOutputs() {
+        return List.of();
+    }
+
+    /** Called after each optimizer step with the values of {@link #trainingOutputs()}. */
+    protected void afterTrainingStep(Map<String, INDArray> outputs) {
+    }
+
+    /**
+     * Whether a step's intermediate arrays live in one reusable workspace ({@link WorkspaceMemory}): fastest for
+     * small graphs whose steps are dominated by allocating [B, B] temporaries, but every intermediate then stays
+     * allocated until the step ends. Models with large encoders return false: each intermediate is then freed as
+     * soon as the last op that reads it has run and its buffer reused ({@link ReleasingMemory}), which bounds peak
+     * memory by what backprop keeps alive.
+     */
+    protected boolean stepWorkspace() {
+        return true;
+    }
+
+    /** Bytes of intermediate arrays the last training step freed before it ended (0 with the workspace). */
+    long releasedBytes() {
+        return releasing.releasedBytes();
+    }
+
+    /** The graph, for embedding and tests. */
+    public SameDiff graph() {
+        return sd;
+    }
+
+    /** The loss graph and what it needs fed per batch. */
+    public LossGraph loss() {
+        return loss;
+    }
+
+    /** Names of the variables the optimizer updates (a frozen logit scale is a constant, so not among them). */
+    public List<String> trainable() {
+        return trainable;
+    }
+
+    /** Graph outputs for a batch in evaluation mode (representations, for retrieval). */
+    protected Map<String, INDArray> evaluate(Batch batch, String... outputs) {
+        return sd.output(placeholders(batch, false), outputs);
+    }
+
+    @Override
+    public void useOptimizer(OptimizerSpec spec) {
+        this.optimizer = new AdamW(spec);
+    }
+
+    /** A training pass's outputs: the loss, the gradients of the trained variables, what to close after. */
+    private record Pass(double loss, Map<String, INDArray> grads, OutAndGrad result) {
+        void close() {
+            SameDiffModel.close(grads.values());
+            SameDiffModel.close(result.getGradients().values());
+            SameDiffModel.close(result.getOutputs().values());
+        }
+    }
+
+    @Override
+    public double trainStep(Batch batch, Permutations negatives) {
+        if (optimizer == null) {
+            throw new IllegalStateException("useOptimizer was not called");
+        }
+        Pass pass = backward(batch, negatives);
+        if (pass.grads() == null) {
+            return pass.loss();
+        }
+        optimizer.step(trainedArrays(), pass.grads());
+        afterTrainingStep(pass.result().getOutputs());
+        // return the step's buffers to the allocator now rather than at the next garbage collection
+        pass.close();
+        return pass.loss();
+    }
+
+    /** Gradients of the graph's loss, which is already the batch mean: {@code trainStep}'s, by variable name. */
+    @Override
+    public Gradients gradients(Batch batch, Permutations negatives) {
+        Pass pass = backward(batch, negatives);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        if (pass.grads() != null) {
+            for (String v : trainable) {
+                INDArray g = pass.grads().get(v);
+                if (g != null) {
+                    out.put(v, g.dup());
+                }
+            }
+            pass.close();
+        }
+        return new Gradients(pass.loss(), out);
+    }
+
+    @Override
+    public void applyGradients(Map<String, INDArray> gradients) {
+        if (optimizer == null) {
+            throw new IllegalStateException("useOptimizer was not called");
+        }
+        for (String v : trainable) {
+            INDArray g = gradients.get(v);
+            INDArray p = sd.getVariable(v).getArr();
+            if (g != null && !Arrays.equals(g.shape(), p.shape())) {
+                throw new IllegalArgumentException("gradients: '" + v + "' has shape "
+                        + Arrays.toString(g.shape()) + ", the variable " + Arrays.toString(p.shape()));
+            }
+        }
+        optimizer.step(trainedArrays(), new HashMap<>(gradients));
+    }
+
+    private Map<String, INDArray> trainedArrays() {
+        Map<String, INDArray> params = new LinkedHashMap<>();
+        for (String v : trainable) {
+            params.put(v, sd.getVariable(v).getArr());
+        }
+        return params;
+    }
+
+    /** Forward and backward in training mode; no gradients (null) when the loss is not finite. */
+    private Pass backward(Batch batch, Permutations negatives) {
+        if (sd.getFunction("grad") == null) {
+            sd.createGradFunction();
+        }
+        boolean ws = stepWorkspace();
+        if (ws) {
+            workspace.attach(sd);
+        }
+        Map<String, INDArray> feed = new HashMap<>(placeholders(batch, true));
+        loss.feed(sd, feed, batch.rows(), negatives);
+        OutAndGrad result;
+        if (ws) {
+            result = inStepMemory(true, () -> sd.calculateGradientsAndOutputs(feed, stepOutputs, gradientsFor));
+        } else {
+            releasing.beginStep(sd, feed, stepOutputs, gradientsFor);
+            try {
+                result = sd.calculateGradientsAndOutputs(feed, stepOutputs, gradientsFor);
+            } finally {
+                releasing.endStep();
+            }
+        }
+        double value = result.getOutputs().get(loss.loss().name()).getDouble(0);
+        if (!Double.isFinite(value)) {
+            return new Pass(value, null, result);
+        }
+        Map<String, INDArray> grads = new HashMap<>(result.getGradients());
+        if (!fed.isEmpty()) {
+            externalGradients(batch, grads);
+        }
+        return new Pass(value, grads, result);
+    }
+
+    @Override
+    public double evalLoss(Batch batch, Permutations negatives) {
+        boolean ws = stepWorkspace();
+        if (ws) {
+            workspace.attach(sd);
+        }
+        Map<String, INDArray> feed = placeholders(batch, false);
+        return inStepMemory(ws, () -> loss.value(sd, feed, batch.rows(), negatives));
+    }
+
+    @Override
+    public double logitScale() {
+        return Math.exp(sd.getArrForVarName(scale.logScale().name()).getDouble(0));
+    }
+
+    @Override
+    public Map<String, INDArray> state() {
+        Map<String, INDArray> vars = new LinkedHashMap<>();
+        for (SDVariable v : sd.variables()) {
+            if ((v.getVariableType() == VariableType.VARIABLE || v.getVariableType() == VariableType.CONSTANT)
+                    && v.getArr() != null && !fed.contains(v.name())) {
+                vars.put(v.name(), v.getArr());
+            }
+        }
+        return vars;
+    }
+
+    @Override
+    public Optional<Optimizer> optimizer() {
+        return Optional.ofNullable(optimizer);
+    }
+
+    private <T> T inStepMemory(boolean useWorkspace, Supplier<T> body) {
+        if (!useWorkspace) {
+            return body.get();
+        }
+        try (var ws = workspace.open()) {
+            return body.get();
+        }
+    }
+
+    private static void close(Iterable<INDArray> arrays) {
+        for (INDArray a : arrays) {
+            if (a != null && a.closeable()) {
+                a.close();
+            }
+        }
+    }
+}

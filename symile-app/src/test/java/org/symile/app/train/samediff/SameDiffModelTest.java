@@ -1,0 +1,206 @@
+package org.symile.app.train.samediff;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.nd4j.autodiff.samediff.SDVariable;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.symile.app.spec.LossFn;
+import org.symile.app.spec.LossSpec;
+import org.symile.app.spec.OptimizerSpec;
+import org.symile.app.train.Batch;
+import org.symile.app.train.TrainableModel;
+import org.symile.samediff.LogitScale;
+import org.symile.samediff.LossForm;
+import org.symile.samediff.NegativeSampling;
+import org.symile.samediff.Permutations;
+import org.symile.samediff.nn.Linear;
+
+/**
+ * {@link SameDiffModel} on a three-modality linear model in DOUBLE: its gradients are the derivatives of the
+ * batch-mean loss (central differences), a step is those gradients and one AdamW update (checked against the
+ * first step's closed form), a frozen logit scale stays put, and state and optimizer state round-trip exactly.
+ */
+class SameDiffModelTest {
+    private static final int B = 6;
+    private static final OptimizerSpec OPT = OptimizerSpec.of(0.01, 0.1);
+
+    /** a, b, c [B, 2] through Linear(2 → 3) each, with the loss the spec selects. */
+    private static final class Model extends SameDiffModel {
+        Model(LossSpec loss, LossForm form) {
+            SplittableRandom init = new SplittableRandom(5);
+            List<SDVariable> reps = new java.util.ArrayList<>();
+            for (String m : List.of("a", "b", "c")) {
+                SDVariable x = sd.placeHolder(m, DataType.DOUBLE, -1, 2);
+                reps.add(Linear.create(sd, "f" + m, 2, 3, true, init, DataType.DOUBLE).apply(sd, x));
+            }
+            LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
+                    loss.freezeLogitScale(), DataType.DOUBLE);
+            finish(reps, 3, scale, loss, form);
+        }
+
+        @Override
+        protected Map<String, INDArray> placeholders(Batch batch, boolean training) {
+            return Map.of("a", batch.get("a"), "b", batch.get("b"), "c", batch.get("c"));
+        }
+    }
+
+    private static LossSpec loss(LossFn fn, NegativeSampling ns) {
+        return new LossSpec(fn, ns, false, 0.2, false);
+    }
+
+    private static Batch batch(long seed) {
+        Nd4j.getRandom().setSeed(seed);
+        Map<String, INDArray> arrays = new LinkedHashMap<>();
+        for (String m : List.of("a", "b", "c")) {
+            arrays.put(m, Nd4j.randn(DataType.DOUBLE, B, 2));
+        }
+        return new Batch(arrays, B);
+    }
+
+    private static Map<String, INDArray> copy(Map<String, INDArray> arrays) {
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        arrays.forEach((k, v) -> out.put(k, v.dup()));
+        return out;
+    }
+
+    /** Negatives-free losses, so the loss is a function of the weights alone. */
+    @ParameterizedTest
+    @CsvSource({"CLIP,N,GRAPH", "CLIP,N,CLOSED_FORM", "SYMILE,N_SQUARED,GRAPH"})
+    void gradientsAreCentralDifferencesOfTheBatchMeanLoss(LossFn fn, NegativeSampling ns, LossForm form) {
+        Model model = new Model(loss(fn, ns), form);
+        Batch batch = batch(1);
+        TrainableModel.Gradients g = model.gradients(batch, null);
+        assertEquals(model.evalLoss(batch, null), g.loss(), 1e-12);
+        assertEquals(model.trainable().size(), g.arrays().size());
+        double h = 1e-6;
+        int checked = 0;
+        for (String name : model.trainable()) {
+            INDArray p = model.graph().getVariable(name).getArr();
+            INDArray grad = g.arrays().get(name);
+            assertArrayEquals(p.shape(), grad.shape(), name);
+            for (long i = 0; i < p.length(); i++) {
+                double orig = p.getDouble(i);
+                p.putScalar(i, orig + h);
+                double up = model.evalLoss(batch, null);
+                p.putScalar(i, orig - h);
+                double down = model.evalLoss(batch, null);
+                p.putScalar(i, orig);
+                double numeric = (up - down) / (2 * h);
+                assertEquals(numeric, grad.getDouble(i), 1e-7 * Math.max(1, Math.abs(numeric)), name + "[" + i + "]");
+                checked++;
+            }
+        }
+        assertEquals(3 * (2 * 3 + 3) + 1, checked);
+    }
+
+    @Test
+    void aStepIsItsGradientsThenOneAdamWUpdate() {
+        Model stepped = new Model(loss(LossFn.SYMILE, NegativeSampling.N), LossForm.GRAPH);
+        Model shared = new Model(loss(LossFn.SYMILE, NegativeSampling.N), LossForm.GRAPH);
+        stepped.useOptimizer(OPT);
+        shared.useOptimizer(OPT);
+        Map<String, INDArray> before = copy(shared.state());
+        Batch batch = batch(2);
+        double loss = stepped.trainStep(batch, Permutations.random(new SplittableRandom(9)));
+        TrainableModel.Gradients g = shared.gradients(batch, Permutations.random(new SplittableRandom(9)));
+        assertEquals(loss, g.loss(), 0.0);
+        shared.applyGradients(g.arrays());
+        stepped.state().forEach((k, v) -> assertEquals(v, shared.state().get(k), k));
+        stepped.optimizerState().forEach((k, v) -> assertEquals(v, shared.optimizerState().get(k), k));
+        assertEquals(1, stepped.optimizerSteps());
+        // AdamW's first step: m̂ = g, v̂ = g², so p1 = p0·(1 − lr·wd) − lr·g / (|g| + ε)
+        for (String name : stepped.trainable()) {
+            INDArray p0 = before.get(name);
+            INDArray grad = g.arrays().get(name);
+            INDArray p1 = stepped.state().get(name);
+            for (long i = 0; i < p0.length(); i++) {
+                double gi = grad.getDouble(i);
+                double expected = p0.getDouble(i) * (1 - OPT.lr() * OPT.weightDecay())
+                        - OPT.lr() * gi / (Math.abs(gi) + OPT.eps());
+                assertEquals(expected, p1.getDouble(i), 1e-15, name + "[" + i + "]");
+            }
+        }
+    }
+
+    @Test
+    void aFrozenLogitScaleIsNeitherTrainedNorDecayed() {
+        Model model = new Model(new LossSpec(LossFn.CLIP, NegativeSampling.N, false, 0.2, true), LossForm.GRAPH);
+        model.useOptimizer(OPT);
+        assertFalse(model.trainable().contains(LogitScale.DEFAULT_NAME));
+        assertTrue(model.state().containsKey(LogitScale.DEFAULT_NAME), "a frozen scale is still saved");
+        model.trainStep(batch(3), null);
+        assertEquals(Math.exp(0.2), model.logitScale(), 1e-15);
+        assertFalse(model.optimizerState().containsKey("m/" + LogitScale.DEFAULT_NAME));
+    }
+
+    @Test
+    void anInterruptedRunContinuesExactlyFromItsStateAndOptimizer() {
+        Model whole = new Model(loss(LossFn.SYMILE, NegativeSampling.N), LossForm.CLOSED_FORM);
+        Model first = new Model(loss(LossFn.SYMILE, NegativeSampling.N), LossForm.CLOSED_FORM);
+        whole.useOptimizer(OPT);
+        first.useOptimizer(OPT);
+        Permutations pw = Permutations.random(new SplittableRandom(4));
+        Permutations pf = Permutations.random(new SplittableRandom(4));
+        whole.trainStep(batch(10), pw);
+        first.trainStep(batch(10), pf);
+        Model resumed = new Model(loss(LossFn.SYMILE, NegativeSampling.N), LossForm.CLOSED_FORM);
+        resumed.useOptimizer(OPT);
+        resumed.loadState(copy(first.state()), "test");
+        resumed.restoreOptimizer(copy(first.optimizerState()), first.optimizerSteps());
+        for (int s = 11; s < 13; s++) {
+            assertEquals(whole.trainStep(batch(s), pw), resumed.trainStep(batch(s), pf), 0.0, "step " + s);
+        }
+        whole.state().forEach((k, v) -> assertEquals(v, resumed.state().get(k), k));
+        assertEquals(3, resumed.optimizerSteps());
+    }
+
+    @Test
+    void stateThatDoesNotFitIsRefusedNamingTheArray() {
+        Model model = new Model(loss(LossFn.CLIP, NegativeSampling.N), LossForm.GRAPH);
+        Map<String, INDArray> state = copy(model.state());
+        Map<String, INDArray> missing = new HashMap<>(state);
+        missing.remove("fb_W");
+        assertEquals("ckpt: no array 'fb_W', which this model has (different model settings?)",
+                assertThrows(IllegalArgumentException.class, () -> model.loadState(missing, "ckpt")).getMessage());
+        Map<String, INDArray> extra = new HashMap<>(state);
+        extra.put("fd_W", Nd4j.zeros(DataType.DOUBLE, 2, 3));
+        assertEquals("ckpt: array 'fd_W' is not part of this model (different model settings?)",
+                assertThrows(IllegalArgumentException.class, () -> model.loadState(extra, "ckpt")).getMessage());
+        Map<String, INDArray> shaped = new HashMap<>(state);
+        shaped.put("fb_W", Nd4j.zeros(DataType.DOUBLE, 2, 4));
+        assertEquals("ckpt: array 'fb_W' has shape [2, 4], this model's is [2, 3] (different --d or model sizes?)",
+                assertThrows(IllegalArgumentException.class, () -> model.loadState(shaped, "ckpt")).getMessage());
+        // a FLOAT copy loads into the DOUBLE model, cast
+        Map<String, INDArray> floats = new HashMap<>();
+        state.forEach((k, v) -> floats.put(k, v.add(1).castTo(DataType.FLOAT)));
+        model.loadState(floats, "ckpt");
+        assertEquals(DataType.DOUBLE, model.state().get("fa_W").dataType());
+        assertEquals(state.get("fa_W").getDouble(0) + 1, model.state().get("fa_W").getDouble(0), 1e-6);
+    }
+
+    @Test
+    void gradientsOfAnotherShapeAreRefused() {
+        Model model = new Model(loss(LossFn.CLIP, NegativeSampling.N), LossForm.GRAPH);
+        model.useOptimizer(OPT);
+        Map<String, INDArray> g = new HashMap<>(model.gradients(batch(4), null).arrays());
+        g.put("fa_W", Nd4j.zeros(DataType.DOUBLE, 3, 2));
+        assertEquals("gradients: 'fa_W' has shape [3, 2], the variable [2, 3]",
+                assertThrows(IllegalArgumentException.class, () -> model.applyGradients(g)).getMessage());
+        assertThrows(IllegalStateException.class, () -> new Model(loss(LossFn.CLIP, NegativeSampling.N),
+                LossForm.GRAPH).trainStep(batch(4), null));
+    }
+}
