@@ -79,48 +79,54 @@ def symile_n_squared(r_a, r_b, r_c, s):
     return (anchor(r_a, r_b, r_c) + anchor(r_b, r_a, r_c) + anchor(r_c, r_a, r_b)) / 3
 
 
-model = Mimic()
-with torch.no_grad():
-    # non-trivial batch-norm parameters and statistics, so every part of the update is exercised
-    for m in model.modules():
-        if isinstance(m, nn.BatchNorm2d):
-            m.weight.uniform_(0.5, 1.5)
-            m.bias.uniform_(-0.2, 0.2)
-            m.running_mean.uniform_(-0.1, 0.1)
-            m.running_var.uniform_(0.5, 1.5)
-        if isinstance(m, nn.LayerNorm):
-            m.weight.uniform_(0.5, 1.5)
-            m.bias.uniform_(-0.2, 0.2)
-
-
 def state(mod):
     return {k: v.detach().clone() for k, v in mod.state_dict().items() if not k.endswith("num_batches_tracked")}
 
 
-with torch.no_grad():
-    for v in model.state_dict().values():
-        if v.is_floating_point():
-            v.copy_(v.float().double())  # float32-representable start, so the fixture can be stored in float32
-torch.save({k: v.float() for k, v in state(model).items()}, "mimic_state_before.pt")
-cxr = torch.randn(B, 3, 32, 32).float().double()
-ecg = torch.randn(B, 1, 64, 12).float().double()
-labs = torch.rand(B, 100).float().double()
-np.save("mimic_cxr.npy", cxr.numpy())
-np.save("mimic_ecg.npy", ecg.numpy())
-np.save("mimic_labs.npy", labs.numpy())
-model.train()
-opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.1)
-loss = symile_n_squared(*model(cxr, ecg, labs), model.logit_scale.exp())
-opt.zero_grad()
-loss.backward()
-opt.step()
-np.save("mimic_loss.npy", np.array([loss.item()]))
 AFTER = ["cxr.conv1.weight", "cxr.bn1.weight", "cxr.bn1.bias", "cxr.bn1.running_mean", "cxr.bn1.running_var",
          "cxr.layer1.0.downsample.0.weight", "cxr.layer1.0.downsample.1.running_var", "cxr.layer2.0.conv2.weight",
          "cxr.layer4.2.conv3.weight", "cxr.layer4.2.bn3.weight", "cxr.layer4.2.bn3.running_mean", "cxr.fc.weight",
          "cxr.fc.bias", "cxr.ln.weight", "cxr.ln.bias", "ecg.conv1.weight", "ecg.bn1.running_var",
          "ecg.layer3.0.conv1.weight", "ecg.layer4.1.bn2.bias", "ecg.fc.weight", "ecg.ln.bias", "labs.fc1.weight",
          "labs.fc1.bias", "labs.fc2.bias", "labs.fc.bias", "labs.ln.weight", "logit_scale"]
-after = state(model)
-torch.save({k: after[k] for k in AFTER}, "mimic_state_after.pt")
-print("loss", loss.item())
+
+
+def main():
+    model = Mimic()
+    with torch.no_grad():
+        # non-trivial batch-norm parameters and statistics, so every part of the update is exercised
+        for m in model.modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+                m.running_mean.uniform_(-0.1, 0.1)
+                m.running_var.uniform_(0.5, 1.5)
+            if isinstance(m, nn.LayerNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+
+    with torch.no_grad():
+        for v in model.state_dict().values():
+            if v.is_floating_point():
+                v.copy_(v.float().double())  # float32-representable start, so the fixture can be stored in float32
+    torch.save({k: v.float() for k, v in state(model).items()}, "mimic_state_before.pt")
+    cxr = torch.randn(B, 3, 32, 32).float().double()
+    ecg = torch.randn(B, 1, 64, 12).float().double()
+    labs = torch.rand(B, 100).float().double()
+    np.save("mimic_cxr.npy", cxr.numpy())
+    np.save("mimic_ecg.npy", ecg.numpy())
+    np.save("mimic_labs.npy", labs.numpy())
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.1)
+    loss = symile_n_squared(*model(cxr, ecg, labs), model.logit_scale.exp())
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    np.save("mimic_loss.npy", np.array([loss.item()]))
+    after = state(model)
+    torch.save({k: after[k] for k in AFTER}, "mimic_state_after.pt")
+    print("loss", loss.item())
+
+
+if __name__ == "__main__":
+    main()

@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  * At wide widths the four gradient GEMMs become two, with K = G + Hᵀ: ∂u += s·K v, ∂v += s·Kᵀ u.
  */
-final class ClipClosedForm implements SurrogateLossGraph.EagerLoss {
+final class ClipClosedForm implements EagerLoss {
     /** From this width on, Lᵀ is a transposed copy of L and the gradient GEMMs take G + Hᵀ. */
     static final long WIDE = 64;
     /** [B, B]: G, H. [B, d]: the M gradients. */

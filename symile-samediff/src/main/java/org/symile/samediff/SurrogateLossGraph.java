@@ -22,16 +22,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * into whatever produced the representations is exact. The price is one extra forward pass of those producers per
  * step; the graph itself has no [B, B] or larger array. Used by the memory-lean O(N²) Symile loss (SameDiff would
  * keep every chunk until the backward pass) and by the closed forms of {@link LossForm#CLOSED_FORM}.
+ *
+ * <p>A gradient-cached training step uses the same graph with gradients it computed itself: {@link #forward}
+ * gives a micro-batch's representations without the loss, the step computes the loss over the whole batch with
+ * {@link #eager()}, and {@link #feedGradients} feeds one micro-batch's slice of the gradients, so that
+ * back-propagating the graph's loss gives that micro-batch's share of the whole batch's parameter gradients.
  */
-final class SurrogateLossGraph implements LossGraph {
-    /** The eager computation: representations [B, d] and log(s) to the loss and its gradients. */
-    interface EagerLoss {
-        LossGradients compute(List<INDArray> reps, double logScale, Permutations permutations);
+public final class SurrogateLossGraph implements LossGraph {
 
-        /** The value alone; permutations are drawn as {@link #compute} draws them. */
-        default double value(List<INDArray> reps, double logScale, Permutations permutations) {
-            return compute(reps, logScale, permutations).loss();
-        }
+    /** The representations [rows, d] of one execution, in the order the loss was built with, and log(s). */
+    public record Forward(List<INDArray> representations, double logScale) {
     }
 
     private final List<SDVariable> reps;
@@ -45,8 +45,15 @@ final class SurrogateLossGraph implements LossGraph {
     private final SDVariable loss;
     private final DataType dtype;
 
-    /** @param what the loss's name in messages ("Symile loss", "CLIP loss") */
-    SurrogateLossGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale, EagerLoss eager,
+    /**
+     * Builds the surrogate of {@code eager} into {@code sd}.
+     *
+     * @param name  the loss variable's name (its placeholders are named after it)
+     * @param reps  M ≥ 2 representation variables [B, d]
+     * @param eager the loss the surrogate stands for
+     * @param what  the loss's name in messages ("Symile loss", "CLIP loss")
+     */
+    public SurrogateLossGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale, EagerLoss eager,
                        String what) {
         this.reps = reps;
         this.scale = scale;
@@ -106,7 +113,43 @@ final class SurrogateLossGraph implements LossGraph {
         feed.put(offsetName, Nd4j.scalar(dtype, res.loss() - surrogate));
     }
 
-    /** The representations and log(s), from the graph's forward pass up to them. */
+    /** The eager loss this graph stands for. */
+    public EagerLoss eager() {
+        return eager;
+    }
+
+    /**
+     * The representations and log(s) of one execution of the graph up to them (nothing kept for back-propagation).
+     *
+     * @param feed the caller's placeholder values; not modified
+     */
+    public Forward forward(SameDiff sd, Map<String, INDArray> feed) {
+        Map<String, INDArray> values = forward(sd, feed, -1);
+        return new Forward(representations(values), logScale(values));
+    }
+
+    /**
+     * Feeds gradients computed elsewhere instead of computing them: the graph's loss becomes
+     * Σ_m sum(r_m ⊙ G_m) + g·log(s), so back-propagating it gives the parameter gradients these representation
+     * gradients imply. The loss value is then meaningless (its constant is 0).
+     *
+     * @param feed         the caller's placeholder values for this execution; entries are added to it
+     * @param gradients    G_m, [rows, d] each, in the order the loss was built with
+     * @param gradLogScale g, the share of ∂L/∂log(s) to back-propagate with these rows (0 for all but one share)
+     */
+    public void feedGradients(Map<String, INDArray> feed, List<INDArray> gradients, double gradLogScale) {
+        if (gradients.size() != gradNames.length) {
+            throw new IllegalArgumentException(what + ": " + gradNames.length + " representation gradients needed, got "
+                    + gradients.size());
+        }
+        for (int k = 0; k < gradNames.length; k++) {
+            feed.put(gradNames[k], gradients.get(k).castTo(dtype));
+        }
+        feed.put(scaleGradName, Nd4j.scalar(dtype, gradLogScale));
+        feed.put(offsetName, Nd4j.scalar(dtype, 0.0));
+    }
+
+    /** The representations and log(s), from the graph's forward pass up to them; {@code batchSize} -1: any. */
     private Map<String, INDArray> forward(SameDiff sd, Map<String, INDArray> feed, int batchSize) {
         List<String> names = new ArrayList<>();
         for (SDVariable r : reps) {
@@ -115,7 +158,7 @@ final class SurrogateLossGraph implements LossGraph {
         names.add(scale.logScale().name());
         Map<String, INDArray> values = sd.output(feed, names.toArray(new String[0]));
         long rows = values.get(reps.get(0).name()).rows();
-        if (rows != batchSize) {
+        if (batchSize >= 0 && rows != batchSize) {
             throw new IllegalArgumentException(what + ": batch size given as " + batchSize
                     + " but the representations have " + rows + " rows");
         }

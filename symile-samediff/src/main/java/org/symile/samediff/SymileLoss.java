@@ -140,9 +140,7 @@ public final class SymileLoss {
             return new SymileNGraph(sd, name, r, scale, null, null, width);
         }
         if (config.memoryLean()) {
-            SymileNSquaredLean lean = new SymileNSquaredLean(config.leanChunkElements());
-            return new SurrogateLossGraph(sd, name, r, scale, (reps1, logScale, p) -> lean.compute(reps1, logScale),
-                    "Symile loss");
+            return new SurrogateLossGraph(sd, name, r, scale, EagerLoss.symile(config), "Symile loss");
         }
         return new SymileNSquaredGraph(sd, name, r, scale);
     }

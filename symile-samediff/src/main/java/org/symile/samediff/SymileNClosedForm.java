@@ -22,7 +22,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * and after all anchors, with W = Σ_anchors w: ∂r_m += s·W ⊙ Π_{l≠m} r_l (rows scaled). Row gathers by a
  * permutation are exact, so their adjoint is the gather by the inverse permutation.
  */
-final class SymileNClosedForm implements SurrogateLossGraph.EagerLoss {
+final class SymileNClosedForm implements EagerLoss {
     /** [B, B]: z. [B, d]: dq, q, tmp, back, then M-1 shuffled non-anchors, then M gradients. */
     private ClosedFormScratch scratch;
     private int scratchM = -1;

@@ -84,6 +84,15 @@ public final class MemoryBudget {
      * @throws IllegalArgumentException giving the estimate, the budget and the largest batch size that fits
      */
     public static void requireFits(String flag, int rows, LongUnaryOperator estimate, String what, Limit limit) {
+        requireFits(flag, rows, estimate, what, limit, "");
+    }
+
+    /**
+     * {@link #requireFits(String, int, LongUnaryOperator, String, Limit)} with {@code moreAdvice} appended to the
+     * message (e.g. a micro-batch size that fits).
+     */
+    public static void requireFits(String flag, int rows, LongUnaryOperator estimate, String what, Limit limit,
+                                   String moreAdvice) {
         long need = estimate.applyAsLong(rows);
         if (need <= limit.bytes()) {
             return;
@@ -102,7 +111,7 @@ public final class MemoryBudget {
                 + " or fewer)" : "not even a batch of 1 fits; use a machine with more memory";
         throw new IllegalArgumentException(flag + " " + rows + ": " + what + " of " + rows + " rows needs about "
                 + gib(need) + " resident, more than the " + gib(limit.bytes()) + " this process may use ("
-                + limit.source() + "); " + advice);
+                + limit.source() + "); " + advice + moreAdvice);
     }
 
     static String gib(long bytes) {

@@ -36,7 +36,11 @@ final class SpecBuilder {
                 bool("freeze_logit_scale"));
         TrainerSpec trainer = new TrainerSpec(integer("epochs"), integer("check_val_every_n_epoch"),
                 dbl("limit_train_batches"), dbl("limit_val_batches"), integer("batch_sz_train"),
-                integer("batch_sz_val"), integer("batch_sz_test"), bool("drop_last"));
+                integer("batch_sz_val"), integer("batch_sz_test"), bool("drop_last"), integer("micro_batch_sz"));
+        if (kind == ExperimentKind.SYMILE_MIMIC && trainer.microBatchSz() == 1) {
+            throw new IllegalArgumentException("--micro_batch_sz 1: symile_mimic's batch norm normalises each"
+                    + " micro-batch with its own statistics, which needs at least 2 rows");
+        }
         OptimizerSpec optimizer = OptimizerSpec.of(dbl("lr"), dbl("weight_decay"));
         ExperimentSpec exp = switch (kind) {
             case BINARY_XOR -> xor();

@@ -91,6 +91,13 @@ public final class TrainFlags {
         add("batch_sz_val", "N", null, Type.INT, null,
                 "Validation batch size; also the encoding chunk for retrieval sets", s -> s.trainer().batchSzVal());
         add("batch_sz_test", "N", null, Type.INT, null, "Test batch size", s -> s.trainer().batchSzTest());
+        add("micro_batch_sz", "N", null, Type.INT, "0", "Gradient caching: encode each training batch N rows at a"
+                + " time (the loss, and every row's negatives, still over the whole --batch_sz_train), so memory holds"
+                + " one micro-batch's activations plus the batch's representations, for a second forward pass;"
+                + " the gradient is the whole batch's. symile_mimic: batch norm normalises each micro-batch with its"
+                + " own statistics (as multi-GPU training does per device) and moves its running statistics once per"
+                + " micro-batch. 0: the whole batch at once", s -> s.trainer().microBatchSz() == 0 ? null
+                : s.trainer().microBatchSz());
         add("check_val_every_n_epoch", "N", null, Type.INT, null,
                 "Validate (and, for M3/MIMIC, checkpoint) every N epochs", s -> s.trainer().checkValEveryNEpoch());
         add("ckpt_save_dir", "DIR", null, Type.PATH, "ckpts",

@@ -1,7 +1,10 @@
 package org.symile.app.train;
 
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.INDArrayIndex;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * One minibatch: named arrays (placeholder name -> [rows, ...]) with the same number of rows.
@@ -16,5 +19,30 @@ public record Batch(Map<String, INDArray> arrays, int rows) {
             throw new IllegalStateException("batch has no array '" + name + "', only " + arrays.keySet());
         }
         return a;
+    }
+
+    /**
+     * Rows [from, to) of every array, as views (a micro-batch of a gradient-cached step).
+     *
+     * @throws IllegalStateException when an array does not have {@link #rows()} rows
+     */
+    public Batch slice(long from, long to) {
+        if (from < 0 || to > rows || from >= to) {
+            throw new IllegalArgumentException("rows [" + from + ", " + to + ") of a batch of " + rows);
+        }
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        arrays.forEach((k, a) -> {
+            if (a.rank() == 0 || a.size(0) != rows) {
+                throw new IllegalStateException("batch array '" + k + "' has shape "
+                        + java.util.Arrays.toString(a.shape()) + ", not " + rows + " rows");
+            }
+            INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
+            idx[0] = NDArrayIndex.interval(from, to);
+            for (int i = 1; i < idx.length; i++) {
+                idx[i] = NDArrayIndex.all();
+            }
+            out.put(k, a.get(idx));
+        });
+        return new Batch(out, (int) (to - from));
     }
 }

@@ -121,11 +121,13 @@ class SparkTrainingTest {
 
     /**
      * One worker sharing gradients takes exactly the single-process run's steps: with CLIP (no negatives drawn) the
-     * weights, AdamW state and metrics after two epochs are the same to the bit.
+     * weights, AdamW state and metrics after two epochs are the same to the bit, plain or gradient-cached (the worker
+     * micro-batches its batch as one process does).
      */
-    @Test
-    void oneWorkerSharingGradientsIsTheSingleProcessRun(@TempDir Path root) throws IOException {
-        String[] common = {"--epochs", "2", "--loss_fn", "clip", "--batch_sz_train", "100"};
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "30"})
+    void oneWorkerSharingGradientsIsTheSingleProcessRun(String micro, @TempDir Path root) throws IOException {
+        String[] common = {"--epochs", "2", "--loss_fn", "clip", "--batch_sz_train", "100", "--micro_batch_sz", micro};
         assertEquals(0, CliRunner.run(CliRunner.concat(m3(root.resolve("one"), common))).code());
         CliRunner.Run spark = CliRunner.run(CliRunner.concat(m3(root.resolve("spark"), common), "--spark_master",
                 "local[1]"));

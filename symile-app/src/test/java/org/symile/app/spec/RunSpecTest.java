@@ -86,7 +86,8 @@ class RunSpecTest {
             "--experiment symile_m3 --data_dir /d --text_model_id xlm-roberta-large --freeze_logit_scale True",
             "--experiment symile_mimic --data_dir /d --negative_sampling n_squared"
                     + " --resnet_base_width 8 --ckpt_path /c/last.ckpt --weight_decay 0",
-            "--experiment symile_m3 --data_dir /d --negative_sampling n_squared --memory_lean True"})
+            "--experiment symile_m3 --data_dir /d --negative_sampling n_squared --memory_lean True",
+            "--experiment symile_mimic --data_dir /d --batch_sz_train 280 --micro_batch_sz 28"})
     void roundTripsThroughJsonAndCommandLine(String line) {
         RunSpec spec = parse(line.split(" "));
         assertEquals(spec, RunSpec.fromJson(spec.toJson(), "test"));
@@ -143,10 +144,29 @@ class RunSpecTest {
             "--experiment symile_m3 --data_dir x --text_hidden 30 --text_heads 4|--text_heads",
             "--experiment symile_m3 --data_dir x --text_model_id m --text_hidden 30|--text_hidden",
             "--experiment symile_mimic --data_dir x --pretrained True --resnet_base_width 8|--resnet_base_width",
+            "--experiment binary_xor --micro_batch_sz -1|--micro_batch_sz",
+            "--experiment binary_xor --micro_batch_sz 1001|--micro_batch_sz 1001",
+            "--experiment symile_mimic --data_dir x --micro_batch_sz 1|--micro_batch_sz 1",
+            "--experiment symile_m3 --data_dir x --micro_batch_sz many|--micro_batch_sz",
             "--d 3|--experiment"})
     void invalidValuesAreRefusedNamingTheFlag(String line, String flag) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(line.split(" ")));
         assertTrue(e.getMessage().startsWith(flag), e.getMessage());
+    }
+
+    /** 0 (the default) is not recorded, so plain runs record exactly what they did before the flag existed. */
+    @Test
+    void microBatchesAreRecordedOnlyWhenUsed() {
+        RunSpec plain = parse("--experiment", "binary_xor");
+        assertEquals(0, plain.trainer().microBatchSz());
+        assertTrue(!plain.toJson().has("micro_batch_sz"), plain.toJson().toString());
+        RunSpec cached = parse("--experiment", "binary_xor", "--micro_batch_sz", "250");
+        assertEquals(250, cached.toJson().get("micro_batch_sz").asInt());
+        assertEquals(250, cached.trainer().microBatchSz());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("--experiment", "binary_xor", "--micro_batch_sz", "2000"));
+        assertEquals("--micro_batch_sz 2000: more rows than the batch it encodes (--batch_sz_train 1000); give at most"
+                + " 1000", e.getMessage());
     }
 
     @Test

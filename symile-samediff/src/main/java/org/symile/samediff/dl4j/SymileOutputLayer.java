@@ -10,6 +10,8 @@ import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.symile.samediff.ClipLoss;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossGraph;
@@ -30,6 +32,13 @@ import org.symile.samediff.SymileLoss;
  * building an identity in the graph, which leaks native memory in M2.1); {@link SymileLabels} makes them.
  * Otherwise any [mb, 1] array (its values are ignored).
  *
+ * <p>With {@link Builder#cachedGradients(boolean) cached gradients} the layer computes no loss: a gradient-cached
+ * training step has computed the loss over the whole batch and ∂L/∂r itself, and the labels carry one micro-batch's
+ * slice of it, [mb, M·d + 1]: the representation gradients G, then ∂L/∂log(s) in the last column (in one row, zeros
+ * in the others; {@link #cachedLabels}). The layer's objective is then Σ input ⊙ G + log(s)·Σ g, whose gradient
+ * with respect to the input is G and with respect to log(s) g, so DL4J's backward pass gives the micro-batch's share
+ * of the whole batch's parameter gradients. Its score is not a loss.
+ *
  * <p>The score DL4J reports is the loss (DL4J divides the layer's summed score by the minibatch size). Updater
  * and regularisation come from the network's global configuration; set {@code .weightDecay(wd, true)} there to
  * decay the log-scale as upstream's AdamW does.
@@ -43,6 +52,7 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
     private String negativeSampling;
     private String lossFn;
     private double logitScaleInit;
+    private boolean cachedGradients;
 
     /** For JSON deserialisation. */
     protected SymileOutputLayer() {
@@ -54,16 +64,25 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         this.negativeSampling = b.negativeSampling.flag();
         this.lossFn = b.lossFn;
         this.logitScaleInit = b.logitScaleInit;
+        this.cachedGradients = b.cachedGradients;
     }
 
     @Override
     public SDVariable defineLayer(SameDiff sd, SDVariable layerInput, SDVariable labels,
                                   Map<String, SDVariable> paramTable) {
+        LogitScale scale = LogitScale.wrap(sd, sd.reshape(paramTable.get(LOGIT_SCALE), new long[0]));
+        if (cachedGradients) {
+            long md = numModalities * embeddingSize;
+            SDVariable g = labels.get(SDIndex.all(), SDIndex.interval(0L, md));
+            SDVariable gScale = labels.get(SDIndex.all(), SDIndex.interval(md, md + 1));
+            SDVariable objective = layerInput.mul(g).sum().add(scale.logScale().mul(gScale.sum()));
+            objective.markAsLoss();
+            return objective;
+        }
         List<SDVariable> reps = new ArrayList<>(numModalities);
         for (int m = 0; m < numModalities; m++) {
             reps.add(layerInput.get(SDIndex.all(), SDIndex.interval(m * embeddingSize, (m + 1) * embeddingSize)));
         }
-        LogitScale scale = LogitScale.wrap(sd, sd.reshape(paramTable.get(LOGIT_SCALE), new long[0]));
         LossGraph loss;
         if ("clip".equals(lossFn)) {
             loss = new ClipLoss().withWidth(embeddingSize).build(sd, "symile_layer_loss", reps, scale);
@@ -101,9 +120,33 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         return inputType;
     }
 
-    /** Width of the labels array this layer expects for a minibatch of {@code batchSize} rows. */
+    /** Width of the labels array this layer expects for a minibatch of {@code batchSize} rows (loss mode). */
     public static int labelWidth(int numModalities, NegativeSampling negativeSampling, int batchSize) {
         return negativeSampling == NegativeSampling.N ? numModalities * (numModalities - 1) + batchSize : 1;
+    }
+
+    /**
+     * The labels of a layer with cached gradients for one micro-batch: [mb, M·d + 1], the representation gradients
+     * in modality order, then {@code gradLogScale} in the first row's last column.
+     *
+     * @param gradients    G_m [mb, d] each, M of them
+     * @param gradLogScale this micro-batch's share of ∂L/∂log(s)
+     */
+    public static INDArray cachedLabels(List<INDArray> gradients, double gradLogScale) {
+        INDArray first = gradients.get(0);
+        long mb = first.rows();
+        long d = first.columns();
+        INDArray out = Nd4j.zeros(first.dataType(), mb, gradients.size() * d + 1);
+        for (int m = 0; m < gradients.size(); m++) {
+            INDArray g = gradients.get(m);
+            if (g.rows() != mb || g.columns() != d) {
+                throw new IllegalArgumentException("cached gradients: modality " + m + " has shape "
+                        + java.util.Arrays.toString(g.shape()) + ", expected [" + mb + ", " + d + "]");
+            }
+            out.get(NDArrayIndex.all(), NDArrayIndex.interval(m * d, (m + 1) * d)).assign(g);
+        }
+        out.putScalar(0, gradients.size() * d, gradLogScale);
+        return out;
     }
 
     public int getNumModalities() {
@@ -146,6 +189,15 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         this.logitScaleInit = logitScaleInit;
     }
 
+    /** Whether the labels carry cached representation gradients instead of the loss's negatives. */
+    public boolean isCachedGradients() {
+        return cachedGradients;
+    }
+
+    public void setCachedGradients(boolean cachedGradients) {
+        this.cachedGradients = cachedGradients;
+    }
+
     /** Builder; every setting is validated in {@link #build()}. */
     public static class Builder {
         private int numModalities = 3;
@@ -153,6 +205,7 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         private NegativeSampling negativeSampling = NegativeSampling.N;
         private String lossFn = "symile";
         private double logitScaleInit = Math.log(1 / 0.07);
+        private boolean cachedGradients;
 
         /** Number of modalities M ≥ 2 concatenated in the input. */
         public Builder numModalities(int m) {
@@ -180,6 +233,15 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         /** Initial log(s). */
         public Builder logitScaleInit(double v) {
             this.logitScaleInit = v;
+            return this;
+        }
+
+        /**
+         * With true the labels carry a micro-batch's slice of gradients a gradient-cached step computed
+         * ({@link #cachedLabels}) and the layer back-propagates them instead of computing the loss.
+         */
+        public Builder cachedGradients(boolean cached) {
+            this.cachedGradients = cached;
             return this;
         }
 

@@ -14,9 +14,9 @@ import org.deeplearning4j.nn.conf.graph.MergeVertex;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -25,7 +25,9 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.symile.samediff.EagerLoss;
 import org.symile.samediff.LossEvaluator;
+import org.symile.samediff.LossGradients;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 import org.symile.samediff.SymileLoss;
@@ -35,6 +37,11 @@ class SymileOutputLayerTest {
     private static final int D = 3;
 
     private static ComputationGraph graph(NegativeSampling ns, String lossFn, IUpdater updater, DataType dt) {
+        return graph(ns, lossFn, updater, dt, false);
+    }
+
+    private static ComputationGraph graph(NegativeSampling ns, String lossFn, IUpdater updater, DataType dt,
+                                          boolean cached) {
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
                 .seed(7).dataType(dt).updater(updater).graphBuilder()
                 .addInputs("in0", "in1", "in2")
@@ -45,7 +52,7 @@ class SymileOutputLayerTest {
         }
         b.addVertex("merge", new MergeVertex(), "enc0", "enc1", "enc2");
         b.addLayer("symile", new SymileOutputLayer.Builder().numModalities(M).embeddingSize(D)
-                .negativeSampling(ns).lossFn(lossFn).logitScaleInit(0.2).build(), "merge");
+                .negativeSampling(ns).lossFn(lossFn).logitScaleInit(0.2).cachedGradients(cached).build(), "merge");
         b.setOutputs("symile");
         ComputationGraph g = new ComputationGraph(b.build());
         g.init();
@@ -81,6 +88,74 @@ class SymileOutputLayerTest {
                 .inputs(inputs(5, 11, DataType.DOUBLE)).labels(new INDArray[] {labels})
                 .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-10));
         assertTrue(ok, "GradientCheckUtil failed for " + ns + "/" + lossFn);
+    }
+
+    /** With cached gradients the layer's objective is Σ input ⊙ G + log(s)·g: its gradients, checked numerically. */
+    @Test
+    void withCachedGradientsPassesGradientCheckUtil() {
+        DataType before = Nd4j.dataType();
+        Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
+        try {
+            ComputationGraph g = graph(NegativeSampling.N, "symile", new NoOp(), DataType.DOUBLE, true);
+            Nd4j.getRandom().setSeed(4);
+            List<INDArray> grads = new ArrayList<>();
+            for (int k = 0; k < M; k++) {
+                grads.add(Nd4j.randn(DataType.DOUBLE, 5, D));
+            }
+            INDArray labels = SymileOutputLayer.cachedLabels(grads, -0.7);
+            assertEquals(M * D + 1, labels.columns());
+            assertEquals(-0.7, labels.getDouble(0, M * D));
+            assertEquals(0.0, labels.getDouble(1, M * D));
+            boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
+                    .inputs(inputs(5, 12, DataType.DOUBLE)).labels(new INDArray[] {labels})
+                    .epsilon(1e-6).maxRelError(1e-5).minAbsoluteError(1e-10));
+            assertTrue(ok, "GradientCheckUtil failed with cached gradients");
+        } finally {
+            Nd4j.setDefaultDataTypes(before, before);
+        }
+    }
+
+    /**
+     * Cached gradients G = ∂L/∂r and g = ∂L/∂log(s) of the loss over the batch, computed eagerly, back-propagate to
+     * the parameter gradients the loss layer itself gives (DL4J's summed convention: B times the batch mean's).
+     */
+    @ParameterizedTest
+    @CsvSource({"n,symile", "n_squared,symile", "n,clip"})
+    void cachedGradientsBackpropagateAsTheLoss(String ns, String lossFn) {
+        NegativeSampling sampling = NegativeSampling.fromFlag(ns);
+        ComputationGraph plain = graph(sampling, lossFn, new NoOp(), DataType.DOUBLE);
+        ComputationGraph cached = graph(sampling, lossFn, new NoOp(), DataType.DOUBLE, true);
+        assertEquals(plain.params(), cached.params());
+        int rows = 6;
+        INDArray[] in = inputs(rows, 9, DataType.DOUBLE);
+        INDArray labels = new SymileLabels(M, sampling, new SplittableRandom(3)).labels(rows).castTo(DataType.DOUBLE);
+        plain.setInputs(in);
+        plain.setLabels(labels);
+        plain.computeGradientAndScore();
+        INDArray expected = plain.getFlattenedGradients().dup().divi(rows);
+
+        List<INDArray> reps = new ArrayList<>();
+        for (int k = 0; k < M; k++) {
+            reps.add(cached.feedForward(in, false).get("enc" + k));
+        }
+        int[][][] perms = new int[M][M - 1][rows];
+        if (sampling == NegativeSampling.N && lossFn.equals("symile")) {
+            for (int a = 0; a < M; a++) {
+                for (int k = 0; k < M - 1; k++) {
+                    for (int i = 0; i < rows; i++) {
+                        perms[a][k][i] = labels.getInt(i, a * (M - 1) + k);
+                    }
+                }
+            }
+        }
+        EagerLoss eager = lossFn.equals("clip") ? EagerLoss.clip() : EagerLoss.symile(SymileLoss.Config.of(sampling));
+        LossGradients lg = eager.compute(reps, 0.2, Permutations.fixed(perms));
+        assertEquals(plain.score(), lg.loss(), 1e-10);
+        cached.setInputs(in);
+        cached.setLabels(SymileOutputLayer.cachedLabels(lg.gradients(), lg.gradLogScale()));
+        cached.computeGradientAndScore();
+        INDArray got = cached.getFlattenedGradients();
+        assertEquals(0, expected.sub(got).amaxNumber().doubleValue(), 1e-12);
     }
 
     @Test
@@ -141,6 +216,12 @@ class SymileOutputLayerTest {
         assertEquals(D, layer.getEmbeddingSize());
         assertEquals("n_squared", layer.getNegativeSampling());
         assertEquals(0.2, layer.getLogitScaleInit(), 0.0);
+        ComputationGraph c = graph(NegativeSampling.N, "clip", new NoOp(), DataType.FLOAT, true);
+        SymileOutputLayer cached = (SymileOutputLayer) ((org.deeplearning4j.nn.conf.graph.LayerVertex)
+                ComputationGraphConfiguration.fromJson(c.getConfiguration().toJson()).getVertices().get("symile"))
+                .getLayerConf().getLayer();
+        assertTrue(cached.isCachedGradients());
+        assertTrue(!layer.isCachedGradients());
     }
 
     @Test

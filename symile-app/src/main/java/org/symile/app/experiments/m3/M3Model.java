@@ -49,6 +49,15 @@ public final class M3Model extends SameDiffModel {
     private final TokenVocabulary vocabulary;
 
     public M3Model(M3Architecture a, LossSpec loss, RandomGenerator init) {
+        this(a, loss, init, 0);
+    }
+
+    /**
+     * A model whose steps are gradient-cached when {@code microRows} > 0 ({@code --micro_batch_sz}).
+     *
+     * @param microRows the rows encoded at once, or 0 for plain steps
+     */
+    public M3Model(M3Architecture a, LossSpec loss, RandomGenerator init, int microRows) {
         this.missingness = a.missingness();
         this.architecture = a;
         this.vocabulary = a.vocabulary();
@@ -65,7 +74,7 @@ public final class M3Model extends SameDiffModel {
         SDVariable rt = tn.apply(sd, proj.apply(sd, hidden.mean(1)), 2).rename("r_text");
         LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
                 loss.freezeLogitScale(), f);
-        finish(List.of(ra, ri, rt), a.d(), scale, loss, LossForm.GRAPH);
+        finish(List.of(ra, ri, rt), a.d(), scale, loss, LossForm.GRAPH, microRows);
     }
 
     private SDVariable head(String name, SDVariable features, long h, long d, RandomGenerator init) {

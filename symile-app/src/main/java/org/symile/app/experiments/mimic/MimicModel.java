@@ -28,7 +28,11 @@ public final class MimicModel extends GraphModel {
     private final Map<String, ComputationGraph> branches = new java.util.HashMap<>();
 
     MimicModel(MimicNetwork.Built built, MimicArchitecture a, LossSpec loss) {
-        super(built.graph(), MimicNetwork.LOSS, 3, a.d(), loss, MimicNetwork.inputTypes(a));
+        this(built, a, loss, 0);
+    }
+
+    MimicModel(MimicNetwork.Built built, MimicArchitecture a, LossSpec loss, int microRows) {
+        super(built.graph(), MimicNetwork.LOSS, 3, a.d(), loss, microRows, MimicNetwork.inputTypes(a));
         this.cxrNet = built.cxr();
         this.ecgNet = built.ecg();
         this.architecture = a;
@@ -36,7 +40,17 @@ public final class MimicModel extends GraphModel {
 
     /** A new model of float32 parameters, initialised from {@code init}. */
     public MimicModel(MimicArchitecture a, LossSpec loss, RandomGenerator init) {
-        this(MimicNetwork.build(a, loss, init, DataType.FLOAT), a, loss);
+        this(a, loss, init, 0);
+    }
+
+    /**
+     * A new model of float32 parameters whose steps are gradient-cached when {@code microRows} > 0
+     * ({@code --micro_batch_sz}: the output layer then back-propagates cached representation gradients).
+     *
+     * @param microRows the rows encoded at once, or 0 for plain steps
+     */
+    public MimicModel(MimicArchitecture a, LossSpec loss, RandomGenerator init, int microRows) {
+        this(MimicNetwork.build(a, loss, init, DataType.FLOAT, microRows > 0), a, loss, microRows);
     }
 
     /** The CXR encoder's layer map (torchvision ResNet-50 names under {@code cxr.}). */

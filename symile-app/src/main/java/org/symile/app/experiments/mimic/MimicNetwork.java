@@ -57,6 +57,12 @@ final class MimicNetwork {
     }
 
     static Built build(MimicArchitecture a, LossSpec loss, RandomGenerator init, DataType dtype) {
+        return build(a, loss, init, dtype, false);
+    }
+
+    /** @param cachedGradients build the output layer for gradient-cached steps */
+    static Built build(MimicArchitecture a, LossSpec loss, RandomGenerator init, DataType dtype,
+                       boolean cachedGradients) {
         long[] cs = a.cxrShape();
         long[] es = a.ecgShape();
         GraphBuilder g = new NeuralNetConfiguration.Builder().dataType(dtype).updater(new NoOp())
@@ -72,7 +78,7 @@ final class MimicNetwork {
         g.addVertex("reps", new MergeVertex(), cxrHead, ecgHead, labsHead);
         g.addLayer(LOSS, new SymileOutputLayer.Builder().numModalities(3).embeddingSize(a.d())
                 .negativeSampling(loss.negativeSampling()).lossFn(loss.lossFn() == LossFn.CLIP ? "clip" : "symile")
-                .logitScaleInit(loss.logitScaleInit()).build(), "reps");
+                .logitScaleInit(loss.logitScaleInit()).cachedGradients(cachedGradients).build(), "reps");
         g.setOutputs(LOSS);
         ComputationGraph cg = new ComputationGraph(g.build());
         cg.init();

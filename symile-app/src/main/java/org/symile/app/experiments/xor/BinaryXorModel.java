@@ -29,6 +29,15 @@ public final class BinaryXorModel extends SameDiffModel {
      * @param init draws the Linear layers' initial weights (PyTorch's default scheme)
      */
     public BinaryXorModel(int dV, int d, LossSpec loss, RandomGenerator init) {
+        this(dV, d, loss, init, 0);
+    }
+
+    /**
+     * A model whose steps are gradient-cached when {@code microRows} > 0 ({@code --micro_batch_sz}).
+     *
+     * @param microRows the rows encoded at once, or 0 for plain steps
+     */
+    public BinaryXorModel(int dV, int d, LossSpec loss, RandomGenerator init, int microRows) {
         List<SDVariable> reps = new ArrayList<>();
         for (String m : MODALITIES) {
             SDVariable in = sd.placeHolder(m, DataType.FLOAT, -1, dV);
@@ -38,7 +47,7 @@ public final class BinaryXorModel extends SameDiffModel {
         LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
                 loss.freezeLogitScale(), DataType.FLOAT);
         // one linear layer per modality: the [B, B] logits are the step, so the loss takes its closed form
-        finish(reps, d, scale, loss, LossForm.CLOSED_FORM);
+        finish(reps, d, scale, loss, LossForm.CLOSED_FORM, microRows);
     }
 
     @Override

@@ -26,6 +26,7 @@ import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.train.Batch;
 import org.symile.app.train.Optimizer;
 import org.symile.app.train.TrainableModel;
+import org.symile.samediff.EagerLoss;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 import org.symile.samediff.dl4j.AddReluVertex;
@@ -39,7 +40,8 @@ import org.symile.samediff.dl4j.TorchBatchNorm2d;
  * learned log-scale) as its output. DL4J runs forward and backward with its workspaces; this class then applies
  * PyTorch's AdamW ({@link FlatAdamW}) to every trained parameter (DL4J's Adam places ε differently) and moves the batch-norm running
  * statistics. Gradients come from DL4J's summed-loss convention and are divided by the batch size here, as DL4J's
- * own updater would.
+ * own updater would. With micro-batches ({@code --micro_batch_sz}) every step is gradient-cached
+ * ({@link CachedGraphSteps}).
  */
 public abstract class GraphModel implements TrainableModel {
     protected final ComputationGraph cg;
@@ -56,6 +58,8 @@ public abstract class GraphModel implements TrainableModel {
     private static final String GRADIENT_WORKSPACE_PREFIX = "WS_LAYER_ACT_";
     private final InputType[] inputTypes;
     private FlatAdamW optimizer;
+    /** Gradient-cached steps, or null for plain ones. */
+    private final CachedGraphSteps cached;
 
     /**
      * @param cg        an initialised graph whose single output is the {@link SymileOutputLayer} {@code lossLayer}
@@ -64,6 +68,17 @@ public abstract class GraphModel implements TrainableModel {
      */
     protected GraphModel(ComputationGraph cg, String lossLayer, int modalities, long width, LossSpec loss,
                          InputType... inputTypes) {
+        this(cg, lossLayer, modalities, width, loss, 0, inputTypes);
+    }
+
+    /**
+     * A model whose steps are gradient-cached when {@code microRows} > 0: its output layer must then be built with
+     * {@link SymileOutputLayer.Builder#cachedGradients(boolean) cachedGradients(true)}.
+     *
+     * @param microRows the rows encoded at once ({@code --micro_batch_sz}), or 0 for plain steps
+     */
+    protected GraphModel(ComputationGraph cg, String lossLayer, int modalities, long width, LossSpec loss,
+                         int microRows, InputType... inputTypes) {
         this.cg = cg;
         this.inputTypes = inputTypes.clone();
         this.lossLayer = lossLayer;
@@ -80,6 +95,8 @@ public abstract class GraphModel implements TrainableModel {
                 trainable.add(name);
             }
         }
+        this.cached = microRows > 0 ? new CachedGraphSteps(this, loss.lossFn() == LossFn.CLIP ? EagerLoss.clip()
+                : EagerLoss.symile(loss.symileConfig()), microRows) : null;
     }
 
     private boolean isRunningStat(String name) {
@@ -115,6 +132,9 @@ public abstract class GraphModel implements TrainableModel {
         if (optimizer == null) {
             throw new IllegalStateException("useOptimizer was not called");
         }
+        if (cached != null) {
+            return cached.trainStep(batch, negatives, optimizer);
+        }
         cg.setInputs(inputs(batch));
         cg.setLabels(labels(batch.rows(), negatives));
         cg.computeGradientAndScore();
@@ -143,6 +163,9 @@ public abstract class GraphModel implements TrainableModel {
 
     @Override
     public Gradients gradients(Batch batch, Permutations negatives) {
+        if (cached != null) {
+            return cached.gradients(batch, negatives);
+        }
         cg.setInputs(inputs(batch));
         cg.setLabels(labels(batch.rows(), negatives));
         cg.computeGradientAndScore();
@@ -184,7 +207,7 @@ public abstract class GraphModel implements TrainableModel {
     }
 
     /** Parameter {@code name}'s part of a vector laid out as the flattened parameters. */
-    private INDArray segment(INDArray flat, String name) {
+    INDArray segment(INDArray flat, String name) {
         INDArray view = params.get(name);
         long from = view.offset() - cg.params().offset();
         return flat.reshape(flat.length()).get(NDArrayIndex.interval(from, from + view.length()));
@@ -196,7 +219,7 @@ public abstract class GraphModel implements TrainableModel {
      * size and B 32, ~1.3 GB more resident after a few steps); freed after every step, their arrays are allocated
      * as needed instead, which measured no slower.
      */
-    private static void releaseGradientWorkspaces() {
+    static void releaseGradientWorkspaces() {
         for (MemoryWorkspace ws : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
             if (ws.getId().startsWith(GRADIENT_WORKSPACE_PREFIX)) {
                 Nd4j.getWorkspaceManager().destroyWorkspace(ws);
@@ -212,6 +235,9 @@ public abstract class GraphModel implements TrainableModel {
      */
     @Override
     public double evalLoss(Batch batch, Permutations negatives) {
+        if (cached != null) {
+            return cached.evalLoss(batch, negatives);
+        }
         INDArray merged = cg.output(false, inputs(batch))[0];
         IOutputLayer out = (IOutputLayer) cg.getOutputLayer(0);
         LayerWorkspaceMgr mgr = LayerWorkspaceMgr.noWorkspaces();
@@ -230,6 +256,9 @@ public abstract class GraphModel implements TrainableModel {
 
     /** The M representations [B, d] of a batch in evaluation mode, in modality order. */
     public INDArray[] represent(Batch batch) {
+        if (cached != null) {
+            return cached.represent(batch);
+        }
         INDArray merged = cg.output(false, inputs(batch))[0];
         INDArray[] reps = new INDArray[modalities];
         for (int m = 0; m < modalities; m++) {
@@ -265,14 +294,16 @@ public abstract class GraphModel implements TrainableModel {
     /**
      * A training step's memory from the graph's configuration ({@link StepMemory#ofTraining}): every vertex's
      * output per example (DL4J keeps them all until backprop; a residual sum written over its input counts
-     * nothing), the gradient vector until the first step allocates it, and Symile's O(N²) products.
+     * nothing), the gradient vector until the first step allocates it, Symile's O(N²) products of a plain step, and
+     * what a gradient-cached step holds instead.
      */
     @Override
     public Optional<StepMemory> stepMemory() {
         long bytes = dataType().width();
         long fixed = cg.getFlattenedGradients() == null ? cg.numParams() * bytes : 0;
         long productRow = lossFn == LossFn.SYMILE && labelSampling == NegativeSampling.N_SQUARED ? width * bytes : 0;
-        return Optional.of(StepMemory.ofTraining(keptActivationElements() * bytes, fixed, productRow));
+        return Optional.of(StepMemory.ofTraining(keptActivationElements() * bytes, fixed, productRow, modalities,
+                width, (int) bytes, cg.numParams() * bytes, !runningStats.isEmpty()));
     }
 
     /** Elements per example of every vertex output a training pass keeps (not the residual sums written in place). */
@@ -289,7 +320,7 @@ public abstract class GraphModel implements TrainableModel {
         return elements;
     }
 
-    private void releaseFreeMemoryAfter(long rows) {
+    void releaseFreeMemoryAfter(long rows) {
         release.afterPass(activationBytesPerRow() * rows);
     }
 
@@ -298,6 +329,22 @@ public abstract class GraphModel implements TrainableModel {
             activationBytesPerRow = keptActivationElements() * dataType().width();
         }
         return activationBytesPerRow;
+    }
+
+    int modalities() {
+        return modalities;
+    }
+
+    long width() {
+        return width;
+    }
+
+    Map<String, INDArray> params() {
+        return params;
+    }
+
+    List<String> runningStats() {
+        return runningStats;
     }
 
     /** The data type of the graph's parameters. */

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -21,22 +22,31 @@ import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.train.Batch;
+import org.symile.app.train.GradientCache;
 import org.symile.app.train.Optimizer;
 import org.symile.app.train.TrainableModel;
 import org.symile.samediff.ClipLoss;
+import org.symile.samediff.EagerLoss;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossForm;
 import org.symile.samediff.LossGraph;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
+import org.symile.samediff.SurrogateLossGraph;
 import org.symile.samediff.SymileLoss;
 
 /**
  * A model that is one SameDiff graph: its encoders, the logit scale and the project's Symile or CLIP loss graph
  * (named "loss"), trained by {@link AdamW} on gradients from {@code calculateGradientsAndOutputs}. Subclasses
  * build the encoders in their constructor, then call {@link #finish}, and say how a batch feeds the graph.
+ *
+ * <p>With micro-batches ({@code --micro_batch_sz}, {@link #finish(List, long, LogitScale, LossSpec, LossForm, int)})
+ * every step is gradient-cached ({@link GradientCache}): the loss is the surrogate of its eager form
+ * ({@link SurrogateLossGraph}), phase 1 encodes each micro-batch through the evaluation feed (these models behave
+ * the same in training and evaluation mode: no dropout, no batch statistics), phase 3 back-propagates each
+ * micro-batch's slice of the representation gradients.
  */
-public abstract class SameDiffModel implements TrainableModel {
+public abstract class SameDiffModel implements TrainableModel, GradientCache.Phases {
     protected final SameDiff sd = SameDiff.create();
     private final WorkspaceMemory workspace = new WorkspaceMemory("symile_train_step");
     private final ReleasingMemory releasing = new ReleasingMemory();
@@ -47,6 +57,9 @@ public abstract class SameDiffModel implements TrainableModel {
     private List<String> gradientsFor;
     private List<String> stepOutputs;
     private AdamW optimizer;
+    /** Gradient caching: the loss graph as a surrogate and the step over micro-batches; null for plain steps. */
+    private SurrogateLossGraph cachedLoss;
+    private GradientCache cache;
 
     /**
      * Adds the loss the spec selects on top of the representations and records the variables to train: pairwise
@@ -59,8 +72,24 @@ public abstract class SameDiffModel implements TrainableModel {
      *              their own forms
      */
     protected final void finish(List<SDVariable> reps, long width, LogitScale scale, LossSpec spec, LossForm form) {
+        finish(reps, width, scale, spec, form, 0);
+    }
+
+    /**
+     * {@link #finish(List, long, LogitScale, LossSpec, LossForm)}, gradient-cached when {@code microRows} > 0: the
+     * loss over each whole batch in its eager form (O(N) and CLIP in closed form, O(N²) memory-lean), the encoders
+     * run on at most {@code microRows} rows at a time.
+     */
+    protected final void finish(List<SDVariable> reps, long width, LogitScale scale, LossSpec spec, LossForm form,
+                                int microRows) {
         this.scale = scale;
-        if (spec.lossFn() == LossFn.CLIP) {
+        if (microRows > 0) {
+            EagerLoss eager = spec.lossFn() == LossFn.CLIP ? EagerLoss.clip() : EagerLoss.symile(spec.symileConfig());
+            this.cachedLoss = new SurrogateLossGraph(sd, "loss", List.copyOf(reps), scale, eager,
+                    spec.lossFn() == LossFn.CLIP ? "CLIP loss" : "Symile loss");
+            this.loss = cachedLoss;
+            this.cache = new GradientCache(eager, microRows);
+        } else if (spec.lossFn() == LossFn.CLIP) {
             this.loss = new ClipLoss().withWidth(width).withForm(form).build(sd, "loss", reps, scale);
         } else {
             SymileLoss.Config config = spec.symileConfig();
@@ -172,6 +201,14 @@ public abstract class SameDiffModel implements TrainableModel {
         if (optimizer == null) {
             throw new IllegalStateException("useOptimizer was not called");
         }
+        if (cache != null) {
+            Gradients g = cache.gradients(this, batch, negatives);
+            if (!g.arrays().isEmpty()) {
+                optimizer.step(trainedArrays(), g.arrays());
+                close(g.arrays().values());
+            }
+            return g.loss();
+        }
         Pass pass = backward(batch, negatives);
         if (pass.grads() == null) {
             return pass.loss();
@@ -186,6 +223,9 @@ public abstract class SameDiffModel implements TrainableModel {
     /** Gradients of the graph's loss, which is already the batch mean: {@code trainStep}'s, by variable name. */
     @Override
     public Gradients gradients(Batch batch, Permutations negatives) {
+        if (cache != null) {
+            return cache.gradients(this, batch, negatives);
+        }
         Pass pass = backward(batch, negatives);
         Map<String, INDArray> out = new LinkedHashMap<>();
         if (pass.grads() != null) {
@@ -224,8 +264,37 @@ public abstract class SameDiffModel implements TrainableModel {
         return params;
     }
 
+    /** Phase 1 of a cached step: the evaluation feed's representations, nothing kept (see the class comment). */
+    @Override
+    public GradientCache.Encoded encode(Batch batch, boolean training) {
+        SurrogateLossGraph.Forward f = cachedLoss.forward(sd, placeholders(batch, false));
+        return new GradientCache.Encoded(f.representations(), f.logScale());
+    }
+
+    /** Phase 3 of a cached step: the gradients of the trained variables from the given representation gradients. */
+    @Override
+    public Map<String, INDArray> backpropagate(Batch batch, List<INDArray> gradients, double gradLogScale) {
+        Pass pass = backward(batch, feed -> cachedLoss.feedGradients(feed, gradients, gradLogScale));
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        if (pass.grads() != null) {
+            for (String v : trainable) {
+                INDArray g = pass.grads().get(v);
+                if (g != null) {
+                    out.put(v, g.dup());
+                }
+            }
+            pass.close();
+        }
+        return out;
+    }
+
     /** Forward and backward in training mode; no gradients (null) when the loss is not finite. */
     private Pass backward(Batch batch, Permutations negatives) {
+        return backward(batch, feed -> loss.feed(sd, feed, batch.rows(), negatives));
+    }
+
+    /** {@link #backward(Batch, Permutations)} with the loss's placeholders added by {@code lossFeed}. */
+    private Pass backward(Batch batch, Consumer<Map<String, INDArray>> lossFeed) {
         if (sd.getFunction("grad") == null) {
             sd.createGradFunction();
         }
@@ -234,7 +303,7 @@ public abstract class SameDiffModel implements TrainableModel {
             workspace.attach(sd);
         }
         Map<String, INDArray> feed = new HashMap<>(placeholders(batch, true));
-        loss.feed(sd, feed, batch.rows(), negatives);
+        lossFeed.accept(feed);
         OutAndGrad result;
         if (ws) {
             result = inStepMemory(true, () -> sd.calculateGradientsAndOutputs(feed, stepOutputs, gradientsFor));
@@ -259,6 +328,9 @@ public abstract class SameDiffModel implements TrainableModel {
 
     @Override
     public double evalLoss(Batch batch, Permutations negatives) {
+        if (cache != null) {
+            return cache.value(this, batch, negatives);
+        }
         boolean ws = stepWorkspace();
         if (ws) {
             workspace.attach(sd);

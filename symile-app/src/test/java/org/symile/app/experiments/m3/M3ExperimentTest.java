@@ -9,20 +9,25 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.symile.app.CliRunner;
-import java.util.EnumSet;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.symile.app.CliRunner;
 import org.symile.app.run.Checkpoint;
 import org.symile.app.run.Split;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.train.Batch;
 import org.symile.app.train.RngStream;
 import org.symile.data.synthetic.SyntheticM3;
+import org.symile.samediff.Permutations;
 
 class M3ExperimentTest {
     @TempDir
@@ -105,6 +110,71 @@ class M3ExperimentTest {
         assertEquals(15, last.path("epoch").asInt());
         // 4 classes: chance is 0.25 (0.93 measured with these settings)
         assertTrue(last.path("val_acc").asDouble() > 0.75, last.toString());
+    }
+
+    /**
+     * The gradient-cached step equals the plain one within float rounding (the model is FLOAT; the same equality is
+     * tested to 1e-12 in DOUBLE on SameDiffModel): one batch of 50 encoded 8 rows at a time (7 micro-batches, the
+     * last 2 smaller), for Symile O(N) with the same permutations and for CLIP.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"symile", "clip"})
+    void aMicroBatchedStepIsThePlainStepWithinFloatRounding(String lossFn, @TempDir Path root) {
+        RunSpec plainSpec = RunSpec.fromFlags(flags(root, "--loss_fn", lossFn));
+        RunSpec cachedSpec = RunSpec.fromFlags(flags(root, "--loss_fn", lossFn, "--micro_batch_sz", "8"));
+        try (M3Experiment plain = M3Experiment.open(plainSpec, null, EnumSet.of(Split.TRAIN, Split.VAL));
+             M3Experiment cached = M3Experiment.open(cachedSpec, null, EnumSet.of(Split.TRAIN, Split.VAL))) {
+            M3Model p = plain.buildModel(new RngStream(4), false);
+            M3Model c = cached.buildModel(new RngStream(4), false);
+            Batch b = plain.batches(Split.TRAIN).epoch(new RngStream(1)).next();
+            var gp = p.gradients(b, Permutations.random(new RngStream(2)));
+            var gc = c.gradients(b, Permutations.random(new RngStream(2)));
+            assertEquals(gp.loss(), gc.loss(), 1e-5 * Math.abs(gp.loss()));
+            assertEquals(gp.arrays().keySet(), gc.arrays().keySet());
+            double worst = 0;
+            for (String k : gp.arrays().keySet()) {
+                INDArray a = gp.arrays().get(k);
+                // relative to the tensor's largest gradient, or absolute where the gradient is zero in exact
+                // arithmetic and only rounding remains (the attention key bias: softmax ignores a per-row shift)
+                double scale = Math.max(a.amaxNumber().doubleValue(), 1e-3);
+                worst = Math.max(worst, a.sub(gc.arrays().get(k)).amaxNumber().doubleValue() / scale);
+            }
+            assertTrue(worst < 1e-4, "largest gradient difference relative to the tensor's largest: " + worst);
+            assertEquals(p.evalLoss(b, Permutations.random(new RngStream(3))), c.evalLoss(b,
+                    Permutations.random(new RngStream(3))), 1e-5 * Math.abs(gp.loss()));
+        }
+    }
+
+    private static Map<String, String> flags(Path root, String... extra) {
+        String[] t = tiny(root);
+        Map<String, String> m = new LinkedHashMap<>();
+        for (int i = 1; i + 1 < t.length; i += 2) {
+            m.put(t[i].substring(2), t[i + 1]);
+        }
+        for (int i = 0; i + 1 < extra.length; i += 2) {
+            m.put(extra[i].substring(2), extra[i + 1]);
+        }
+        return m;
+    }
+
+    /** A gradient-cached run resumed after its first epoch ends exactly where the uninterrupted one does. */
+    @Test
+    void microBatchedRunResumesExactly(@TempDir Path root) throws IOException {
+        assertEquals(0, CliRunner.run(tiny(root.resolve("whole"), "--micro_batch_sz", "16")).code());
+        assertEquals(0, CliRunner.run(tiny(root.resolve("cut"), "--micro_batch_sz", "16", "--epochs", "1")).code());
+        Path last = CliRunner.onlyRun(root.resolve("cut")).resolve("last.ckpt");
+        CliRunner.Run r = CliRunner.run(tiny(root.resolve("cut"), "--micro_batch_sz", "16", "--ckpt_path",
+                last.toString()));
+        assertEquals(0, r.code(), r.err());
+        Checkpoint a = Checkpoint.read(CliRunner.onlyRun(root.resolve("whole")).resolve("last.ckpt"));
+        Checkpoint b = Checkpoint.read(CliRunner.onlyRun(root.resolve("cut")).resolve("last.ckpt"));
+        for (String k : a.variables().keySet()) {
+            assertEquals(a.variables().get(k), b.variables().get(k), k);
+        }
+        for (String k : a.optimizer().keySet()) {
+            assertEquals(a.optimizer().get(k), b.optimizer().get(k), k);
+        }
+        assertEquals(a.meta().validationMetrics(), b.meta().validationMetrics());
     }
 
     /**

@@ -167,6 +167,39 @@ class MimicExperimentTest {
         assertEquals(a.meta().validationMetrics(), b.meta().validationMetrics());
     }
 
+    /**
+     * Gradient-cached: batches of 20 encoded 7 rows at a time (7 + 7 + 6) train, record the flag, and a run resumed
+     * after its first epoch ends exactly where the uninterrupted one does; a plain checkpoint continues micro-batched.
+     */
+    @Test
+    void microBatchedRunTrainsAndResumesExactly(@TempDir Path root) throws IOException {
+        Path whole = root.resolve("whole");
+        Path cut = root.resolve("cut");
+        CliRunner.Run w = CliRunner.run(tiny(whole, "--micro_batch_sz", "7"));
+        assertEquals(0, w.code(), w.err());
+        assertEquals(0, CliRunner.run(tiny(cut, "--micro_batch_sz", "7", "--epochs", "1")).code());
+        Path last = CliRunner.onlyRun(cut).resolve("last.ckpt");
+        CliRunner.Run r = CliRunner.run(tiny(cut, "--micro_batch_sz", "7", "--ckpt_path", last.toString()));
+        assertEquals(0, r.code(), r.err());
+        Checkpoint a = Checkpoint.read(CliRunner.onlyRun(whole).resolve("last.ckpt"));
+        Checkpoint b = Checkpoint.read(CliRunner.onlyRun(cut).resolve("last.ckpt"));
+        assertEquals(7, a.meta().args().path("micro_batch_sz").asInt());
+        for (String k : a.variables().keySet()) {
+            assertEquals(a.variables().get(k), b.variables().get(k), k);
+        }
+        for (String k : a.optimizer().keySet()) {
+            assertEquals(a.optimizer().get(k), b.optimizer().get(k), k);
+        }
+        assertEquals(a.meta().validationMetrics(), b.meta().validationMetrics());
+        assertTrue(Double.isFinite(a.meta().validationMetrics().get(1).valLoss()));
+        // a plain run's checkpoint continues with micro-batches (the same weights and state)
+        Path plain = root.resolve("plain");
+        assertEquals(0, CliRunner.run(tiny(plain, "--epochs", "1")).code());
+        CliRunner.Run on = CliRunner.run(tiny(plain, "--micro_batch_sz", "10", "--ckpt_path",
+                CliRunner.onlyRun(plain).resolve("last.ckpt").toString()));
+        assertEquals(0, on.code(), on.err());
+    }
+
     /** A batch whose step cannot fit the memory budget is refused before training, leaving no run directory. */
     @Test
     void batchThatCannotFitIsRefusedUpFront(@TempDir Path root) throws IOException {

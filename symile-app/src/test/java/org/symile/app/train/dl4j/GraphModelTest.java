@@ -26,6 +26,7 @@ import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.symile.app.memory.StepMemory;
 import org.symile.app.spec.LossFn;
@@ -52,24 +53,37 @@ class GraphModelTest {
     private static final String SCALE = LOSS + "_" + SymileOutputLayer.LOGIT_SCALE;
 
     private static final class Model extends GraphModel {
+        private final boolean batchNorm;
+
         Model(LossSpec loss) {
-            super(graph(loss), LOSS, 3, 3, loss, InputType.feedForward(2), InputType.feedForward(2),
-                    InputType.convolutional(1, 1, 2));
+            this(loss, true, 0);
         }
 
-        private static ComputationGraph graph(LossSpec loss) {
+        /** @param batchNorm c through batch norm (c [B, 2, 1, 1]) or not (c [B, 2]) */
+        Model(LossSpec loss, boolean batchNorm, int microRows) {
+            super(graph(loss, batchNorm, microRows > 0), LOSS, 3, 3, loss, microRows, InputType.feedForward(2),
+                    InputType.feedForward(2), batchNorm ? InputType.convolutional(1, 1, 2) : InputType.feedForward(2));
+            this.batchNorm = batchNorm;
+        }
+
+        private static ComputationGraph graph(LossSpec loss, boolean batchNorm, boolean cached) {
             GraphBuilder g = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).updater(new NoOp())
                     .seed(3).graphBuilder().addInputs("a", "b", "c").setInputTypes(InputType.feedForward(2),
-                            InputType.feedForward(2), InputType.convolutional(1, 1, 2));
+                            InputType.feedForward(2), batchNorm ? InputType.convolutional(1, 1, 2)
+                                    : InputType.feedForward(2));
             g.addLayer("fa", dense(new ActivationTanH()), "a");
             g.addLayer("fb", dense(new ActivationIdentity()), "b");
-            g.addLayer("bn", new TorchBatchNorm2d("bn", 2, false), "c");
-            g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "bn");
-            g.addLayer("fc", dense(new ActivationIdentity()), "pool");
+            if (batchNorm) {
+                g.addLayer("bn", new TorchBatchNorm2d("bn", 2, false), "c");
+                g.addLayer("pool", new GlobalPoolingLayer.Builder(PoolingType.AVG).build(), "bn");
+                g.addLayer("fc", dense(new ActivationIdentity()), "pool");
+            } else {
+                g.addLayer("fc", dense(new ActivationTanH()), "c");
+            }
             g.addVertex("reps", new MergeVertex(), "fa", "fb", "fc");
             g.addLayer(LOSS, new SymileOutputLayer.Builder().numModalities(3).embeddingSize(3)
                     .negativeSampling(loss.negativeSampling()).lossFn(loss.lossFn() == LossFn.CLIP ? "clip" : "symile")
-                    .logitScaleInit(loss.logitScaleInit()).build(), "reps");
+                    .logitScaleInit(loss.logitScaleInit()).cachedGradients(cached).build(), "reps");
             g.setOutputs(LOSS);
             ComputationGraph cg = new ComputationGraph(g.build());
             cg.init();
@@ -82,7 +96,8 @@ class GraphModelTest {
 
         @Override
         protected INDArray[] inputs(Batch batch) {
-            return new INDArray[] {batch.get("a"), batch.get("b"), batch.get("c")};
+            INDArray c = batch.get("c");
+            return new INDArray[] {batch.get("a"), batch.get("b"), batchNorm ? c : c.reshape(c.size(0), 2)};
         }
     }
 
@@ -218,6 +233,83 @@ class GraphModelTest {
         model.graph().paramTable().get("bn_var").assign(c.var(false, 0).reshape(model.graph().getParam("bn_var")
                 .shape()));
         assertEquals(trainingLoss(model, batch), model.evalLoss(batch, null), 1e-12);
+    }
+
+    private static double largestDifference(INDArray a, INDArray b) {
+        return a.sub(b).amaxNumber().doubleValue();
+    }
+
+    /**
+     * Gradient caching without batch statistics: B 6 encoded 1, 2 or 4 rows at a time (3 + 3) gives the plain step's
+     * loss, flattened gradient and update, for O(N) Symile (the same permutations), O(N²) Symile and CLIP.
+     */
+    @ParameterizedTest
+    @CsvSource({"SYMILE,N,1", "SYMILE,N,4", "SYMILE,N_SQUARED,2", "CLIP,N,4"})
+    void aMicroBatchedStepIsThePlainStep(LossFn fn, NegativeSampling ns, int micro) {
+        Model plain = new Model(loss(fn, ns, false), false, 0);
+        Model cached = new Model(loss(fn, ns, false), false, micro);
+        assertEquals(plain.graph().params(), cached.graph().params());
+        Batch batch = batch(8);
+        TrainableModel.Gradients gp = plain.gradients(batch, Permutations.random(new SplittableRandom(2)));
+        TrainableModel.Gradients gc = cached.gradients(batch, Permutations.random(new SplittableRandom(2)));
+        assertEquals(gp.loss(), gc.loss(), 1e-12);
+        assertTrue(largestDifference(gp.arrays().get(GraphModel.FLAT_GRADIENT),
+                gc.arrays().get(GraphModel.FLAT_GRADIENT)) < 1e-12);
+        assertEquals(plain.evalLoss(batch, Permutations.random(new SplittableRandom(5))),
+                cached.evalLoss(batch, Permutations.random(new SplittableRandom(5))), 1e-12);
+        INDArray[] rp = plain.represent(batch);
+        INDArray[] rc = cached.represent(batch);
+        for (int m = 0; m < 3; m++) {
+            assertEquals(0, largestDifference(rp[m], rc[m]), 1e-15);
+        }
+        plain.useOptimizer(OPT);
+        cached.useOptimizer(OPT);
+        for (int step = 0; step < 3; step++) {
+            assertEquals(plain.trainStep(batch(20 + step), Permutations.random(new SplittableRandom(step))),
+                    cached.trainStep(batch(20 + step), Permutations.random(new SplittableRandom(step))), 1e-12);
+        }
+        assertTrue(largestDifference(plain.graph().params(), cached.graph().params()) < 1e-12);
+    }
+
+    /**
+     * With batch norm: one micro-batch is the plain step; two normalise each with its own statistics and move the
+     * running statistics once each, in order (PyTorch's update, applied per micro-batch).
+     */
+    @Test
+    void batchNormNormalisesEachMicroBatchAndMovesItsStatisticsOncePerMicroBatch() {
+        Model plain = new Model(loss(LossFn.SYMILE, NegativeSampling.N, false), true, 0);
+        Model whole = new Model(loss(LossFn.SYMILE, NegativeSampling.N, false), true, B);
+        Model halves = new Model(loss(LossFn.SYMILE, NegativeSampling.N, false), true, 3);
+        for (Model m : List.of(plain, whole, halves)) {
+            m.useOptimizer(OPT);
+        }
+        Batch batch = batch(9);
+        INDArray mean0 = plain.state().get("bn_mean").dup();
+        INDArray var0 = plain.state().get("bn_var").dup();
+        double lp = plain.trainStep(batch, Permutations.random(new SplittableRandom(1)));
+        double lw = whole.trainStep(batch, Permutations.random(new SplittableRandom(1)));
+        assertEquals(lp, lw, 1e-12);
+        assertTrue(largestDifference(plain.graph().params(), whole.graph().params()) < 1e-12);
+
+        TrainableModel.Gradients shared = new Model(loss(LossFn.SYMILE, NegativeSampling.N, false), true, 3)
+                .gradients(batch, Permutations.random(new SplittableRandom(1)));
+        halves.trainStep(batch, Permutations.random(new SplittableRandom(1)));
+        INDArray c = batch.get("c").reshape(B, 2);
+        INDArray first = c.get(NDArrayIndex.interval(0, 3), NDArrayIndex.all());
+        INDArray second = c.get(NDArrayIndex.interval(3, 6), NDArrayIndex.all());
+        for (int k = 0; k < 2; k++) {
+            double m1 = 0.9 * mean0.getDouble(k) + 0.1 * first.mean(0).getDouble(k);
+            double m2 = 0.9 * m1 + 0.1 * second.mean(0).getDouble(k);
+            assertEquals(m2, halves.state().get("bn_mean").getDouble(k), 1e-12, "running mean " + k);
+            double v1 = 0.9 * var0.getDouble(k) + 0.1 * first.var(true, 0).getDouble(k);
+            double v2 = 0.9 * v1 + 0.1 * second.var(true, 0).getDouble(k);
+            assertEquals(v2, halves.state().get("bn_var").getDouble(k), 1e-12, "running var " + k);
+            // gradients() changes nothing and reports the same moves as one update
+            assertEquals(mean0.getDouble(k) - m2, shared.arrays().get(GraphModel.RUNNING_UPDATE + "bn_mean")
+                    .getDouble(k), 1e-12);
+        }
+        assertTrue(largestDifference(plain.graph().params(), halves.graph().params()) > 1e-6,
+                "per-micro-batch statistics change the gradient");
     }
 
     @Test

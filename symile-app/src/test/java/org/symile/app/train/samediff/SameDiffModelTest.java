@@ -22,6 +22,7 @@ import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.train.Batch;
+import org.symile.app.train.GradientCache;
 import org.symile.app.train.TrainableModel;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossForm;
@@ -41,6 +42,10 @@ class SameDiffModelTest {
     /** a, b, c [B, 2] through Linear(2 → 3) each, with the loss the spec selects. */
     private static final class Model extends SameDiffModel {
         Model(LossSpec loss, LossForm form) {
+            this(loss, form, 0);
+        }
+
+        Model(LossSpec loss, LossForm form, int microRows) {
             SplittableRandom init = new SplittableRandom(5);
             List<SDVariable> reps = new java.util.ArrayList<>();
             for (String m : List.of("a", "b", "c")) {
@@ -49,7 +54,7 @@ class SameDiffModelTest {
             }
             LogitScale scale = LogitScale.create(sd, LogitScale.DEFAULT_NAME, loss.logitScaleInit(),
                     loss.freezeLogitScale(), DataType.DOUBLE);
-            finish(reps, 3, scale, loss, form);
+            finish(reps, 3, scale, loss, form, microRows);
         }
 
         @Override
@@ -134,6 +139,49 @@ class SameDiffModelTest {
                 assertEquals(expected, p1.getDouble(i), 1e-15, name + "[" + i + "]");
             }
         }
+    }
+
+    /**
+     * Gradient caching: B 6 encoded 1, 2 (3 + 3) or 4 rows at a time (4 + 2 would be uneven: 3 + 3) gives the plain
+     * step's loss, gradients and update, for O(N) Symile (the same permutations), O(N²) Symile and CLIP.
+     */
+    @ParameterizedTest
+    @CsvSource({"SYMILE,N,1", "SYMILE,N,4", "SYMILE,N_SQUARED,2", "CLIP,N,4", "CLIP,N,6"})
+    void aMicroBatchedStepIsThePlainStep(LossFn fn, NegativeSampling ns, int micro) {
+        Model plain = new Model(loss(fn, ns), LossForm.GRAPH);
+        Model cached = new Model(loss(fn, ns), LossForm.GRAPH, micro);
+        Batch batch = batch(21);
+        TrainableModel.Gradients gp = plain.gradients(batch, Permutations.random(new SplittableRandom(8)));
+        TrainableModel.Gradients gc = cached.gradients(batch, Permutations.random(new SplittableRandom(8)));
+        assertEquals(gp.loss(), gc.loss(), 1e-12);
+        assertEquals(gp.arrays().keySet(), gc.arrays().keySet());
+        double largest = 0;
+        for (String k : gp.arrays().keySet()) {
+            INDArray diff = gp.arrays().get(k).sub(gc.arrays().get(k));
+            largest = Math.max(largest, diff.amaxNumber().doubleValue());
+        }
+        assertTrue(largest < 1e-12, "largest gradient difference " + largest);
+        assertEquals(plain.evalLoss(batch, Permutations.random(new SplittableRandom(3))),
+                cached.evalLoss(batch, Permutations.random(new SplittableRandom(3))), 1e-12);
+        plain.useOptimizer(OPT);
+        cached.useOptimizer(OPT);
+        for (int step = 0; step < 3; step++) {
+            assertEquals(plain.trainStep(batch(30 + step), Permutations.random(new SplittableRandom(step))),
+                    cached.trainStep(batch(30 + step), Permutations.random(new SplittableRandom(step))), 1e-12);
+        }
+        for (String k : plain.trainable()) {
+            assertEquals(0, plain.state().get(k).sub(cached.state().get(k)).amaxNumber().doubleValue(), 1e-12, k);
+        }
+        assertEquals(3, cached.optimizerSteps());
+    }
+
+    @Test
+    void microBatchesAreAsEqualAsPossibleAndAtMostN() {
+        assertArrayEquals(new long[][] {{0, 3}, {3, 6}}, GradientCache.split(6, 4));
+        assertArrayEquals(new long[][] {{0, 56}, {56, 112}, {112, 168}, {168, 224}, {224, 280}},
+                GradientCache.split(280, 56));
+        assertArrayEquals(new long[][] {{0, 4}, {4, 7}, {7, 10}}, GradientCache.split(10, 4));
+        assertArrayEquals(new long[][] {{0, 5}}, GradientCache.split(5, 8));
     }
 
     @Test

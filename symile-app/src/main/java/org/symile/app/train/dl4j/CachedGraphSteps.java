@@ -1,0 +1,121 @@
+package org.symile.app.train.dl4j;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.graph.ComputationGraph;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.symile.app.train.Batch;
+import org.symile.app.train.GradientCache;
+import org.symile.app.train.TrainableModel.Gradients;
+import org.symile.samediff.EagerLoss;
+import org.symile.samediff.Permutations;
+import org.symile.samediff.dl4j.SymileOutputLayer;
+
+/**
+ * A {@link GraphModel}'s gradient-cached steps ({@code --micro_batch_sz}): its output layer is built with cached
+ * gradients ({@link SymileOutputLayer.Builder#cachedGradients}), phase 1 is DL4J's workspace-backed forward pass in
+ * training mode (batch statistics of the micro-batch, nothing kept, running statistics untouched), phase 3 DL4J's
+ * backward pass with the micro-batch's slice of ∂L/∂r as the output layer's labels, after which the micro-batch's
+ * running-statistics update is applied, so statistics move once per micro-batch. The loss over the whole batch is
+ * eager: O(N) and CLIP in closed form, O(N²) chunk by chunk without the [B², d] product.
+ */
+final class CachedGraphSteps implements GradientCache.Phases {
+    private final GraphModel model;
+    private final ComputationGraph cg;
+    private final GradientCache cache;
+
+    CachedGraphSteps(GraphModel model, EagerLoss loss, int microRows) {
+        this.model = model;
+        this.cg = model.graph();
+        this.cache = new GradientCache(loss, microRows);
+        if (!(cg.getOutputLayer(0).conf().getLayer() instanceof SymileOutputLayer l) || !l.isCachedGradients()) {
+            throw new IllegalArgumentException("a micro-batched model's output layer must be a SymileOutputLayer"
+                    + " built with cachedGradients(true)");
+        }
+    }
+
+    int microRows() {
+        return cache.microRows();
+    }
+
+    @Override
+    public GradientCache.Encoded encode(Batch batch, boolean training) {
+        INDArray merged = cg.output(training, model.inputs(batch))[0];
+        List<INDArray> reps = new ArrayList<>(model.modalities());
+        long d = model.width();
+        for (int m = 0; m < model.modalities(); m++) {
+            reps.add(merged.get(NDArrayIndex.all(), NDArrayIndex.interval(m * d, (m + 1) * d)).dup());
+        }
+        if (merged.closeable()) {
+            merged.close();
+        }
+        model.releaseFreeMemoryAfter(batch.rows());
+        return new GradientCache.Encoded(reps, Math.log(model.logitScale()));
+    }
+
+    @Override
+    public Map<String, INDArray> backpropagate(Batch batch, List<INDArray> gradients, double gradLogScale) {
+        cg.setInputs(model.inputs(batch));
+        cg.setLabels(SymileOutputLayer.cachedLabels(gradients, gradLogScale).castTo(cg.params().dataType()));
+        cg.computeGradientAndScore();
+        Gradient g = cg.gradient();
+        INDArray flat = cg.getFlattenedGradients();
+        for (String s : model.runningStats()) {
+            model.params().get(s).subi(g.getGradientFor(s));
+            model.segment(flat, s).assign(0);
+        }
+        INDArray out = flat.reshape(flat.length()).dup();
+        cg.clearLayersStates();
+        GraphModel.releaseGradientWorkspaces();
+        model.releaseFreeMemoryAfter(batch.rows());
+        Map<String, INDArray> result = new LinkedHashMap<>();
+        result.put(GraphModel.FLAT_GRADIENT, out);
+        return result;
+    }
+
+    /** One cached step: running statistics moved per micro-batch, then one AdamW step on the summed gradient. */
+    double trainStep(Batch batch, Permutations negatives, FlatAdamW optimizer) {
+        Gradients g = cache.gradients(this, batch, negatives);
+        if (g.arrays().isEmpty()) {
+            return g.loss();
+        }
+        // the output layer's objective is already the batch-mean loss's: no division by the rows
+        optimizer.step(g.arrays().get(GraphModel.FLAT_GRADIENT), 1);
+        cg.getConfiguration().setIterationCount(cg.getIterationCount() + 1);
+        return g.loss();
+    }
+
+    /**
+     * The cached step's gradients without changing the model: its running-statistics moves over the micro-batches
+     * are returned as one update per statistic (before − after) and undone.
+     */
+    Gradients gradients(Batch batch, Permutations negatives) {
+        Map<String, INDArray> before = new LinkedHashMap<>();
+        for (String s : model.runningStats()) {
+            before.put(s, model.params().get(s).dup());
+        }
+        Gradients g = cache.gradients(this, batch, negatives);
+        Map<String, INDArray> out = new LinkedHashMap<>();
+        if (!g.arrays().isEmpty()) {
+            for (String s : model.runningStats()) {
+                INDArray stat = model.params().get(s);
+                out.put(GraphModel.RUNNING_UPDATE + s, before.get(s).sub(stat).reshape(stat.length()));
+            }
+            out.put(GraphModel.FLAT_GRADIENT, g.arrays().get(GraphModel.FLAT_GRADIENT));
+        }
+        before.forEach((s, a) -> model.params().get(s).assign(a));
+        return new Gradients(g.loss(), out);
+    }
+
+    double evalLoss(Batch batch, Permutations negatives) {
+        return cache.value(this, batch, negatives);
+    }
+
+    INDArray[] represent(Batch batch) {
+        return cache.encode(this, batch, false).representations().toArray(new INDArray[0]);
+    }
+}
