@@ -22,10 +22,12 @@ import org.symile.samediff.NegativeSampling;
  * @param ecgLength        {@code mimic_step}: ECG samples per lead ({@code --ecg_length})
  * @param baseWidth        model benchmarks: the ResNets' first-stage width ({@code --resnet_base_width})
  * @param negativeSampling {@code mimic_step}: Symile's negatives ({@code --negative_sampling})
+ * @param microBatchSz     {@code mimic_step}, {@code m3_step}: rows encoded at once in a gradient-cached step, 0 for a
+ *                         plain step ({@code --micro_batch_sz})
  */
 public record BenchConfig(int b, int d, int m, int bank, DataType dtype, int warmup, int iters,
                           double timeLimitSeconds, List<String> names, long dataMb, int imageSize, int ecgLength,
-                          int baseWidth, NegativeSampling negativeSampling) {
+                          int baseWidth, NegativeSampling negativeSampling, int microBatchSz) {
     public BenchConfig {
         if (b < 2) {
             throw new IllegalArgumentException("--B: expected a batch size >= 2, got " + b);
@@ -56,12 +58,16 @@ public record BenchConfig(int b, int d, int m, int bank, DataType dtype, int war
             throw new IllegalArgumentException("--image_size and --ecg_length: expected >= 32, --resnet_base_width"
                     + " >= 1, got " + imageSize + ", " + ecgLength + ", " + baseWidth);
         }
+        if (microBatchSz < 0 || microBatchSz > b) {
+            throw new IllegalArgumentException("--micro_batch_sz: expected 0 (plain steps) up to --B " + b + ", got "
+                    + microBatchSz);
+        }
     }
 
     /** The loss and scoring benchmarks at these sizes with the defaults of every other setting. */
     public static BenchConfig of(int b, int d, int m, int bank, DataType dtype, int warmup, int iters,
                                  double timeLimitSeconds, List<String> names) {
         return new BenchConfig(b, d, m, bank, dtype, warmup, iters, timeLimitSeconds, names, 256, 0, 5000, 64,
-                NegativeSampling.N_SQUARED);
+                NegativeSampling.N_SQUARED, 0);
     }
 }

@@ -96,11 +96,13 @@ final class ModelBenchmark implements Benchmarks.Family {
             case "resnet50_step", "resnet18_step" -> resnet(name.startsWith("resnet50")
                     ? TorchvisionResNet.Depth.RESNET50 : TorchvisionResNet.Depth.RESNET18, c.b(), s);
             case "mimic_step" -> {
+                extra.put("micro_batch_sz", c.microBatchSz());
                 extra.put("ecg_length", s.ecgLength());
                 extra.put("negative_sampling", s.negativeSampling().flag());
                 yield mimic(c, s);
             }
             case "m3_step" -> {
+                extra.put("micro_batch_sz", c.microBatchSz());
                 extra.put("text_hidden", M3_TEXT.hidden());
                 extra.put("seq_len", M3_SEQ);
                 yield m3(c);
@@ -139,7 +141,7 @@ final class ModelBenchmark implements Benchmarks.Family {
         MimicArchitecture a = new MimicArchitecture(new long[] {3, s.imageSize(), s.imageSize()},
                 new long[] {1, s.ecgLength(), 12}, c.d(), s.baseWidth());
         MimicModel model = new MimicModel(a, new LossSpec(LossFn.SYMILE, s.negativeSampling(), false, -7, false),
-                new SplittableRandom(0));
+                new SplittableRandom(0), c.microBatchSz());
         model.useOptimizer(OptimizerSpec.of(5e-4, 0.2));
         int b = c.b();
         Batch batch = new Batch(Map.of("cxr", Nd4j.randn(DataType.FLOAT, b, 3, s.imageSize(), s.imageSize()),
@@ -163,7 +165,7 @@ final class ModelBenchmark implements Benchmarks.Family {
         }
         M3Architecture a = new M3Architecture(M3_AUDIO, M3_IMAGE, c.d(), false, raw, M3_TEXT, null);
         M3Model model = new M3Model(a, new LossSpec(LossFn.SYMILE, NegativeSampling.N, false, -6, false),
-                new RngStream(0));
+                new RngStream(0), c.microBatchSz());
         model.useOptimizer(OptimizerSpec.of(1e-4, 0.0));
         int b = c.b();
         SplittableRandom rng = new SplittableRandom(2);

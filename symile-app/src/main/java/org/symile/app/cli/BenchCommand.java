@@ -96,6 +96,11 @@ public final class BenchCommand implements Callable<Integer> {
             description = "mimic_step: Symile's negatives (default: ${DEFAULT-VALUE}).")
     private String negativeSampling;
 
+    @Option(names = "--micro_batch_sz", defaultValue = "0", paramLabel = "N",
+            description = "mimic_step, m3_step: gradient-cached steps encoding N rows at a time, as train"
+                    + " --micro_batch_sz (default: ${DEFAULT-VALUE}, plain steps).")
+    private int microBatchSz;
+
     @Option(names = "--json", paramLabel = "FILE",
             description = "Also write the results as a JSON list of {name, B, d, M, median_ms, p10_ms, p90_ms, ...}.")
     private Path json;
@@ -119,7 +124,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         BenchConfig config = new BenchConfig(b, d, m, bank, dt, warmup, iters, timeLimit, names, dataMb, imageSize,
-                ecgLength, baseWidth, NegativeSampling.fromFlag(negativeSampling));
+                ecgLength, baseWidth, NegativeSampling.fromFlag(negativeSampling), microBatchSz);
         Backend.setThreads(threads);
         Backend.logStartup();
         List<BenchResult> results = Benchmarks.run(config);

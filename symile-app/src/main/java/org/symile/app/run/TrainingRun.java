@@ -69,7 +69,7 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
         this.model = experiment.buildModel(streams.stream("init"), !resuming);
         model.useOptimizer(spec.optimizer());
         model.stepMemory().ifPresent(m -> m.requireFits("--batch_sz_train", spec.trainer().batchSzTrain(),
-                spec.trainer().microBatchSz(), "a " + experiment.kind().flag() + " training step"));
+                spec.microBatchRows(), "a " + experiment.kind().flag() + " training step"));
         this.trainer = new Trainer(spec.trainer(), spec.optimizer(), experiment.divergenceHint());
         this.state = new TrainState(streams.stream("shuffle"), streams.stream("negatives"));
         this.evalTies = streams.stream("val_ties");

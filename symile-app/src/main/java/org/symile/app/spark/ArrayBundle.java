@@ -18,7 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 /**
  * Named arrays as bytes, the form in which weights and optimizer state travel between the driver and Spark's
  * executors (data type and shape kept, elements in the machine's byte order); and their element-wise mean over
- * replicas.
+ * replicas (or their sum, for gradients of one loss shared by the workers).
  */
 final class ArrayBundle {
 
@@ -122,8 +122,18 @@ final class ArrayBundle {
      * @throws IllegalStateException when the bundles do not hold the same arrays
      */
     static Map<String, INDArray> mean(List<byte[]> bundles) {
+        return combine(bundles, name -> true);
+    }
+
+    /**
+     * The element-wise sum of bundles with the same names and shapes, in list order, with the arrays whose names
+     * {@code averaged} accepts divided once by their number (their mean).
+     *
+     * @throws IllegalStateException when the bundles do not hold the same arrays
+     */
+    static Map<String, INDArray> combine(List<byte[]> bundles, java.util.function.Predicate<String> averaged) {
         if (bundles.isEmpty()) {
-            throw new IllegalArgumentException("no replicas to average");
+            throw new IllegalArgumentException("no replicas to combine");
         }
         Map<String, INDArray> sum = read(bundles.get(0));
         List<String> names = new ArrayList<>(sum.keySet());
@@ -138,7 +148,11 @@ final class ArrayBundle {
             }
         }
         if (bundles.size() > 1) {
-            sum.values().forEach(a -> a.divi(bundles.size()));
+            sum.forEach((name, a) -> {
+                if (averaged.test(name)) {
+                    a.divi(bundles.size());
+                }
+            });
         }
         return sum;
     }

@@ -4,11 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.nd4j.linalg.api.ndarray.INDArray;
 import org.symile.app.experiments.Experiments;
 import org.symile.app.run.Experiment;
 import org.symile.app.run.Json;
@@ -17,6 +21,7 @@ import org.symile.app.runtime.NativeBuild;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.train.Batch;
 import org.symile.app.train.BatchSource;
+import org.symile.app.train.GradientCache;
 import org.symile.app.train.RngStream;
 import org.symile.app.train.TrainableModel;
 import org.symile.samediff.Permutations;
@@ -98,9 +103,7 @@ final class Replicas {
      * nothing updated.
      */
     static GradientResult gradients(ReplicaJob job, byte[] weights, RoundTask task) {
-        if (task.batches().length != 1) {
-            throw new IllegalArgumentException("a shared-gradient task has one batch, not " + task.batches().length);
-        }
+        oneBatch(task);
         Replica r = acquire(job);
         try {
             TrainableModel model = r.model();
@@ -109,15 +112,81 @@ final class Replicas {
             TrainableModel.Gradients g = model.gradients(b, Permutations.random(new RngStream(
                     task.negativeSeeds()[0])));
             byte[] bytes = ArrayBundle.write(g.arrays());
-            g.arrays().values().forEach(a -> {
-                if (a.closeable()) {
-                    a.close();
-                }
-            });
+            closeAll(g.arrays());
             return new GradientResult(task.worker(), bytes, g.loss(), b.rows());
         } finally {
             giveBack(job, r);
         }
+    }
+
+    /**
+     * Phase 1 of a step with global negatives: the driver's weights, then the training-mode representations of the
+     * task's one batch (encoded {@code --micro_batch_sz} rows at a time), nothing kept or updated.
+     */
+    static EncodeResult encode(ReplicaJob job, byte[] weights, RoundTask task) {
+        oneBatch(task);
+        Replica r = acquire(job);
+        try {
+            TrainableModel model = r.model();
+            model.loadState(ArrayBundle.read(weights), "the driver's weights");
+            Batch b = r.train().batchOf(task.batches()[0]);
+            GradientCache.Encoded e = cache(model).encode(b, true);
+            Map<String, INDArray> reps = new LinkedHashMap<>();
+            for (int m = 0; m < e.representations().size(); m++) {
+                reps.put("r" + m, e.representations().get(m));
+            }
+            byte[] bytes = ArrayBundle.write(reps);
+            closeAll(reps);
+            return new EncodeResult(task.worker(), bytes, b.rows());
+        } finally {
+            giveBack(job, r);
+        }
+    }
+
+    /**
+     * Phase 3 of a step with global negatives: the driver's weights, then the parameter gradients (and
+     * running-statistics updates) of the batch's share of the driver's loss, nothing updated.
+     */
+    static GradientResult backpropagate(ReplicaJob job, byte[] weights, BackpropTask t) {
+        oneBatch(t.task());
+        Replica r = acquire(job);
+        try {
+            TrainableModel model = r.model();
+            model.loadState(ArrayBundle.read(weights), "the driver's weights");
+            cache(model);
+            Batch b = r.train().batchOf(t.task().batches()[0]);
+            Map<String, INDArray> g = ArrayBundle.read(t.gradients());
+            List<INDArray> repGradients = new ArrayList<>();
+            for (int m = 0; m < g.size(); m++) {
+                repGradients.add(g.get("r" + m));
+            }
+            Map<String, INDArray> grads = model.gradientsOf(b, repGradients, t.gradLogScale());
+            byte[] bytes = ArrayBundle.write(grads);
+            closeAll(grads);
+            closeAll(g);
+            return new GradientResult(t.task().worker(), bytes, Double.NaN, b.rows());
+        } finally {
+            giveBack(job, r);
+        }
+    }
+
+    private static GradientCache cache(TrainableModel model) {
+        return model.gradientCache().orElseThrow(() -> new IllegalStateException("global negatives need a model"
+                + " built for gradient-cached steps"));
+    }
+
+    private static void oneBatch(RoundTask task) {
+        if (task.batches().length != 1) {
+            throw new IllegalArgumentException("a shared-gradient task has one batch, not " + task.batches().length);
+        }
+    }
+
+    private static void closeAll(Map<String, INDArray> arrays) {
+        arrays.values().forEach(a -> {
+            if (a.closeable()) {
+                a.close();
+            }
+        });
     }
 
     /** Closes this JVM's replicas of a job (their models and data files). */

@@ -11,6 +11,8 @@ import java.util.concurrent.TimeoutException;
 import org.apache.spark.SparkConf;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.api.java.function.Function;
+import org.apache.spark.broadcast.Broadcast;
 import org.symile.app.runtime.NativeBuild;
 import org.symile.app.spec.SparkSpec;
 
@@ -119,6 +121,22 @@ final class SparkCluster {
      * The message of the exception a failed task threw, from Spark's job failure: the first
      * {@link IllegalArgumentException} among the causes, else the failure's own first line.
      */
+    /**
+     * One Spark job over the tasks, one partition each, results in task (worker) order; frees the broadcast the
+     * tasks read afterwards (null: the caller frees it).
+     */
+    static <T, R> List<R> runJob(JavaSparkContext sc, List<T> tasks, Broadcast<?> shipped, Function<T, R> task) {
+        try {
+            return sc.parallelize(tasks, tasks.size()).map(task).collect();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("a Spark task failed: " + taskFailure(e), e);
+        } finally {
+            if (shipped != null) {
+                shipped.destroy();
+            }
+        }
+    }
+
     static String taskFailure(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof IllegalArgumentException && t.getMessage() != null) {

@@ -15,7 +15,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.run.Experiment;
 import org.symile.app.run.Json;
+import org.symile.app.spec.LossFn;
 import org.symile.app.spec.RunSpec;
+import org.symile.app.spec.SparkNegatives;
 import org.symile.app.spec.SparkSpec;
 import org.symile.app.spec.SparkTrainingMaster;
 import org.symile.app.spec.TrainerSpec;
@@ -26,6 +28,7 @@ import org.symile.app.train.TrainableModel;
 import org.symile.app.train.Trainer;
 import org.symile.app.train.TrainingLoop;
 import org.symile.data.TensorBatchIterator;
+import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 
 /**
@@ -86,12 +89,23 @@ public final class SparkTraining implements TrainingLoop {
             int workers = s.workers() > 0 ? s.workers() : sc.defaultParallelism();
             List<String> found = SparkCluster.checkExecutors(sc, job, workers, s.master(),
                     String.valueOf(spec.dataDir()));
-            LOG.info("Spark {}: {} workers, each on its own batches of {} rows (Symile's negatives from that batch"
-                            + " only); {}; effective batch {} rows per step at --lr {}; executors: {}", s.master(),
-                    workers, spec.trainer().batchSzTrain(), s.trainingMaster() == SparkTrainingMaster.SHARED_GRADIENTS
-                            ? "their gradients averaged every step" : "replicas averaged every " + s.averagingFrequency()
-                            + " steps (weights and AdamW moments)", workers * spec.trainer().batchSzTrain(),
-                    spec.optimizer().lr(), String.join(", ", new TreeSet<>(found)));
+            int b = spec.trainer().batchSzTrain();
+            if (s.negatives() == SparkNegatives.GLOBAL) {
+                LOG.info("Spark {}: {} workers of {} rows each; global negatives: every row contrasted with the whole"
+                                + " step's {} rows ({} per row), workers encode, the driver computes the loss, workers"
+                                + " back-propagate their share; effective batch {} rows per step at --lr {};"
+                                + " executors: {}", s.master(), workers, b, workers * b,
+                        negativesPerRow(spec, workers * b), workers * b, spec.optimizer().lr(),
+                        String.join(", ", new TreeSet<>(found)));
+            } else {
+                LOG.info("Spark {}: {} workers, each on its own batches of {} rows (Symile's negatives from that batch"
+                                + " only: {} per row); {}; effective batch {} rows per step at --lr {}; executors: {}",
+                        s.master(), workers, b, negativesPerRow(spec, b),
+                        s.trainingMaster() == SparkTrainingMaster.SHARED_GRADIENTS
+                                ? "their gradients averaged every step" : "replicas averaged every "
+                                + s.averagingFrequency() + " steps (weights and AdamW moments)", workers * b,
+                        spec.optimizer().lr(), String.join(", ", new TreeSet<>(found)));
+            }
             return new SparkTraining(spec, sc, job, workers,
                     new Trainer(spec.trainer(), spec.optimizer(), experiment.divergenceHint()));
         } catch (RuntimeException e) {
@@ -99,6 +113,18 @@ public final class SparkTraining implements TrainingLoop {
             sc.close();
             throw e;
         }
+    }
+
+    /**
+     * What a row is contrasted with in a batch of {@code rows} (the Spark experiments have M = 3 modalities): Symile
+     * O(N) rows − 1 negative tuples per anchor, O(N²) rows² − 1, CLIP rows − 1 candidates per pair.
+     */
+    static String negativesPerRow(RunSpec spec, long rows) {
+        if (spec.loss().lossFn() == LossFn.CLIP) {
+            return (rows - 1) + " negatives per pair";
+        }
+        return spec.loss().negativeSampling() == NegativeSampling.N_SQUARED ? (rows * rows - 1) + " negative tuples"
+                : (rows - 1) + " negative tuples";
     }
 
     /** The number of model replicas trained side by side. */
@@ -110,16 +136,19 @@ public final class SparkTraining implements TrainingLoop {
     public void fit(TrainableModel model, BatchSource train, BatchSource val, TrainState state,
                     Trainer.Listener listener) {
         TrainerSpec config = spec.trainer();
+        // with global negatives the driver draws every step's negatives (and validation's) from the run's stream as a
+        // single process does; otherwise each batch gets a seed of its own for its worker
         Permutations valNegatives = Permutations.random(state.negatives());
         String prefix = listener.label() == null || listener.label().isEmpty() ? "" : "[" + listener.label() + "] ";
         boolean shared = spark.trainingMaster() == SparkTrainingMaster.SHARED_GRADIENTS;
+        boolean global = spark.negatives() == SparkNegatives.GLOBAL;
         for (int epoch = state.epoch(); epoch < config.epochs(); epoch++) {
             long t0 = System.nanoTime();
             int limit = TrainerSpec.limit(train.batchCount(), config.limitTrainBatches());
             long[][] batches = batches(TensorBatchIterator.shuffledOrder(train.rows(), state.shuffle()),
                     config.batchSzTrain(), limit);
             long[] seeds = new long[batches.length];
-            for (int i = 0; i < seeds.length; i++) {
+            for (int i = 0; i < seeds.length && !global; i++) {
                 seeds[i] = state.negatives().nextLong();
             }
             int perWorker = (batches.length + workers - 1) / workers;
@@ -135,7 +164,8 @@ public final class SparkTraining implements TrainingLoop {
                     }
                     long s0 = System.nanoTime();
                     List<RoundTask> tasks = tasks(batches, seeds, r, workers, spark.averagingFrequency());
-                    Round done = shared ? sharedStep(model, tasks, listener, epoch, r)
+                    Round done = global ? globalStep(model, tasks, valNegatives, listener, epoch, r)
+                            : shared ? sharedStep(model, tasks, listener, epoch, r)
                             : averagingRound(model, tasks, listener, epoch, r);
                     double roundLoss = done.lossSum();
                     long roundRows = done.rows();
@@ -146,10 +176,9 @@ public final class SparkTraining implements TrainingLoop {
                     seen += roundRows;
                     double seconds = (System.nanoTime() - s0) / 1e9;
                     listener.onStep(new Trainer.StepStats(epoch + 1, state.globalStep(), r + 1, rounds,
-                            (int) roundRows, roundLoss / roundRows, model.logitScale(), spec.optimizer().lr(),
+                            (int) roundRows, done.loss(), model.logitScale(), spec.optimizer().lr(),
                             roundRows / Math.max(seconds, 1e-9)));
-                    progress.step(r + 1, roundLoss / roundRows, seen / Math.max((System.nanoTime() - t0) / 1e9,
-                            1e-9));
+                    progress.step(r + 1, done.loss(), seen / Math.max((System.nanoTime() - t0) / 1e9, 1e-9));
                 }
             } finally {
                 progress.end();
@@ -158,8 +187,14 @@ public final class SparkTraining implements TrainingLoop {
         }
     }
 
-    /** A round's losses times their batches' rows, its rows, and the steps it counts as. */
-    private record Round(double lossSum, long rows, int steps) {
+    /**
+     * A round's losses times their batches' rows, its rows, the steps it counts as, and the loss it reports (their
+     * row-weighted mean, or a global step's loss itself).
+     */
+    private record Round(double lossSum, long rows, int steps, double loss) {
+        Round(double lossSum, long rows, int steps) {
+            this(lossSum, rows, steps, lossSum / rows);
+        }
     }
 
     /**
@@ -218,6 +253,16 @@ public final class SparkTraining implements TrainingLoop {
         return new Round(loss, rows, 1);
     }
 
+    /** A step with global negatives ({@link GlobalNegativesStep}). */
+    private Round globalStep(TrainableModel model, List<RoundTask> tasks, Permutations negatives,
+                             Trainer.Listener listener, int epoch, int r) {
+        GlobalNegativesStep.Result res = new GlobalNegativesStep(sc, job).run(model, tasks, negatives);
+        if (!Double.isFinite(res.loss())) {
+            throw trainer.diverged(listener, res.loss(), epoch, r + 1);
+        }
+        return new Round(res.loss() * res.rows(), res.rows(), 1, res.loss());
+    }
+
     /** The shared-gradient task function; static so that the closure holds only what it names. */
     private static Function<RoundTask, GradientResult> gradientsOf(ReplicaJob job, Broadcast<byte[]> weights) {
         return task -> Replicas.gradients(job, weights.value(), task);
@@ -259,18 +304,8 @@ public final class SparkTraining implements TrainingLoop {
         return tasks;
     }
 
-    /**
-     * One Spark job over the tasks, one partition each, results in task (worker) order; frees the broadcast the
-     * tasks read afterwards.
-     */
-    private <R> List<R> runJob(List<RoundTask> tasks, Broadcast<?> shipped, Function<RoundTask, R> task) {
-        try {
-            return sc.parallelize(tasks, tasks.size()).map(task).collect();
-        } catch (RuntimeException e) {
-            throw new IllegalStateException("a Spark task failed: " + SparkCluster.taskFailure(e), e);
-        } finally {
-            shipped.destroy();
-        }
+    private <T, R> List<R> runJob(List<T> tasks, Broadcast<?> shipped, Function<T, R> task) {
+        return SparkCluster.runJob(sc, tasks, shipped, task);
     }
 
     /** The task function; static so that the closure holds only what it names. */

@@ -119,6 +119,17 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
         return new SpecBuilder((ExperimentKind) given.get("experiment"), given).build();
     }
 
+    /**
+     * The rows a model encodes at once in a gradient-cached step: {@code --micro_batch_sz}; with Spark's global
+     * negatives and no micro-batches, each worker's whole batch; 0 for plain steps.
+     */
+    public int microBatchRows() {
+        if (trainer.microBatchSz() > 0) {
+            return trainer.microBatchSz();
+        }
+        return spark != null && spark.negatives() == SparkNegatives.GLOBAL ? trainer.batchSzTrain() : 0;
+    }
+
     /** Flag name -> value (null values omitted), in help order; only the flags of this run's experiment. */
     public Map<String, Object> toFlags() {
         Map<String, Object> m = new LinkedHashMap<>();

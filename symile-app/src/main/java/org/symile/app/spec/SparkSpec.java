@@ -13,8 +13,11 @@ import java.util.regex.Pattern;
  *                           default parallelism (the cores of {@code local[N]} or of the cluster's executors)
  * @param averagingFrequency {@code --spark_averaging_frequency}: with parameter averaging, steps each worker takes
  *                           between averages; 1 with shared gradients
+ * @param negatives          {@code --spark_negatives}: each worker's rows against its own batch, or against the
+ *                           whole step's (shared gradients only)
  */
-public record SparkSpec(String master, SparkTrainingMaster trainingMaster, int workers, int averagingFrequency) {
+public record SparkSpec(String master, SparkTrainingMaster trainingMaster, int workers, int averagingFrequency,
+                        SparkNegatives negatives) {
 
     /** Masters Spark's own {@code SparkContext} accepts (cluster managers by their URL schemes). */
     private static final Pattern MASTER = Pattern.compile("local(\\[(\\*|[1-9]\\d*)(,\\d+)?])?"
@@ -44,6 +47,19 @@ public record SparkSpec(String master, SparkTrainingMaster trainingMaster, int w
             throw new IllegalArgumentException("--spark_averaging_frequency: applies to --spark_training_master"
                     + " parameter_averaging; shared_gradients combines the workers at every step");
         }
+        if (negatives == null) {
+            throw new IllegalArgumentException("--spark_negatives: required with --spark_master");
+        }
+        if (negatives == SparkNegatives.GLOBAL && trainingMaster != SparkTrainingMaster.SHARED_GRADIENTS) {
+            throw new IllegalArgumentException("--spark_negatives global: needs every step's representations from"
+                    + " all workers, which --spark_training_master parameter_averaging's independent replica steps"
+                    + " do not have; use shared_gradients");
+        }
+    }
+
+    /** Settings with each worker's negatives from its own batch. */
+    public SparkSpec(String master, SparkTrainingMaster trainingMaster, int workers, int averagingFrequency) {
+        this(master, trainingMaster, workers, averagingFrequency, SparkNegatives.LOCAL);
     }
 
     /** Whether the master runs everything in this JVM ({@code local[N]}): executors share its memory and files. */

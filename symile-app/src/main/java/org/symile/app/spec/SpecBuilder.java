@@ -58,7 +58,7 @@ final class SpecBuilder {
         String master = (String) value("spark_master");
         if (master == null) {
             for (String knob : new String[] {"spark_training_master", "spark_workers",
-                "spark_averaging_frequency"}) {
+                "spark_averaging_frequency", "spark_negatives"}) {
                 if (given.containsKey(knob)) {
                     throw new IllegalArgumentException("--" + knob + ": applies to training on Spark only; give"
                             + " --spark_master as well");
@@ -71,7 +71,8 @@ final class SpecBuilder {
         Object frequency = value("spark_averaging_frequency");
         int steps = frequency != null ? (Integer) frequency : how == SparkTrainingMaster.PARAMETER_AVERAGING
                 ? SparkSpec.DEFAULT_AVERAGING_FREQUENCY : 1;
-        return new SparkSpec(master, how, workers == null ? 0 : (Integer) workers, steps);
+        return new SparkSpec(master, how, workers == null ? 0 : (Integer) workers, steps,
+                (SparkNegatives) value("spark_negatives"));
     }
 
     @SuppressWarnings("unchecked")

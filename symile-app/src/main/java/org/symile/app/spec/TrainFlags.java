@@ -19,7 +19,7 @@ public final class TrainFlags {
 
     /** How a flag's text becomes a value. */
     enum Type { INT, LONG, DOUBLE, BOOL, PATH, STRING, DOUBLES, EXPERIMENT, LOSS_FN, NEGATIVE_SAMPLING, TEXT_EMBEDDING,
-        TRAINING_MASTER }
+        TRAINING_MASTER, SPARK_NEGATIVES }
 
     /**
      * One flag.
@@ -60,6 +60,7 @@ public final class TrainFlags {
                     case NEGATIVE_SAMPLING -> NegativeSampling.fromFlag(v);
                     case TEXT_EMBEDDING -> TextEmbedding.fromFlag(v);
                     case TRAINING_MASTER -> SparkTrainingMaster.fromFlag(v);
+                    case SPARK_NEGATIVES -> SparkNegatives.fromFlag(v);
                 };
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(flag + ": expected " + (type == Type.DOUBLE || type == Type.DOUBLES
@@ -154,6 +155,11 @@ public final class TrainFlags {
                 + " (default: " + SparkSpec.DEFAULT_AVERAGING_FREQUENCY + ")", s -> s.spark() == null
                 || s.spark().trainingMaster() != SparkTrainingMaster.PARAMETER_AVERAGING ? null
                 : s.spark().averagingFrequency());
+        add("spark_negatives", "local|global", null, Type.SPARK_NEGATIVES, "local", "With --spark_master: contrast"
+                + " each worker's rows with its own batch (upstream's multi-GPU runs) or with every worker's rows of"
+                + " the step, W x --batch_sz_train (global: workers encode, the driver computes the loss, workers"
+                + " back-propagate their rows' share; shared_gradients only)", s -> s.spark() == null
+                || s.spark().negatives() == SparkNegatives.LOCAL ? null : s.spark().negatives());
         add("limit_train_batches", "X", null, Type.DOUBLE, "1.0",
                 "Fraction (<= 1.0) or number (> 1) of training batches per epoch",
                 s -> s.trainer().limitTrainBatches());
@@ -258,6 +264,9 @@ public final class TrainFlags {
         }
         if (v instanceof SparkTrainingMaster m) {
             return m.flag();
+        }
+        if (v instanceof SparkNegatives n) {
+            return n.flag();
         }
         return String.valueOf(v);
     }

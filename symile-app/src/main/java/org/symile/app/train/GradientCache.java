@@ -28,6 +28,10 @@ import org.symile.samediff.Permutations;
  * A batch of R rows is cut into ⌈R/N⌉ micro-batches of as equal sizes as possible (at most N rows each). Batch
  * norm in training mode normalises each micro-batch with its own statistics (as DistributedDataParallel's
  * per-device batch norm), and the model moves its running statistics once per micro-batch, in phase 3.
+ *
+ * <p>The three phases are also what data-parallel training with global negatives runs on separate machines: workers
+ * {@link #encode} their rows, the driver computes the {@link #loss} over every worker's rows, workers
+ * {@link #backpropagate} their rows' share.
  */
 public final class GradientCache {
 
@@ -54,17 +58,20 @@ public final class GradientCache {
     public record Encoded(List<INDArray> representations, double logScale) {
     }
 
+    private final Phases model;
     private final EagerLoss loss;
     private final int microRows;
 
     /**
+     * @param model     the model's phases
      * @param loss      the objective over the whole batch
      * @param microRows N, the rows encoded at once (≥ 1)
      */
-    public GradientCache(EagerLoss loss, int microRows) {
+    public GradientCache(Phases model, EagerLoss loss, int microRows) {
         if (microRows < 1) {
             throw new IllegalArgumentException("--micro_batch_sz: expected >= 1, got " + microRows);
         }
+        this.model = model;
         this.loss = loss;
         this.microRows = microRows;
     }
@@ -91,24 +98,39 @@ public final class GradientCache {
      * The whole batch's loss and parameter gradients (the sum over micro-batches of phase 3's), with running
      * statistics moved once per micro-batch; empty gradients when the loss is not finite (then nothing moved).
      */
-    public TrainableModel.Gradients gradients(Phases model, Batch batch, Permutations negatives) {
-        long[][] parts = split(batch.rows(), microRows);
-        Encoded whole = encode(model, batch, parts, true);
-        LossGradients lg = loss.compute(whole.representations(), whole.logScale(), negatives);
+    public TrainableModel.Gradients gradients(Batch batch, Permutations negatives) {
+        Encoded whole = encode(batch, true);
+        LossGradients lg = loss(whole, negatives);
         close(whole.representations());
         if (!Double.isFinite(lg.loss())) {
             return new TrainableModel.Gradients(lg.loss(), Map.of());
         }
+        return new TrainableModel.Gradients(lg.loss(), backpropagate(batch, lg.gradients(), lg.gradLogScale()));
+    }
+
+    /** Phase 2: the loss over the representations and its gradients (valid until the next call). */
+    public LossGradients loss(Encoded whole, Permutations negatives) {
+        return loss.compute(whole.representations(), whole.logScale(), negatives);
+    }
+
+    /**
+     * Phase 3 over a batch's micro-batches: the parameter gradients of Σ_m ⟨r_m, G_m⟩ + g·log(s), summed, running
+     * statistics moved once per micro-batch.
+     *
+     * @param gradients    G_m [rows, d] for the batch's rows, in modality order
+     * @param gradLogScale the batch's share of ∂L/∂log(s) (given with its first micro-batch)
+     */
+    public Map<String, INDArray> backpropagate(Batch batch, List<INDArray> gradients, double gradLogScale) {
+        long[][] parts = split(batch.rows(), microRows);
         Map<String, INDArray> sum = new LinkedHashMap<>();
         for (int i = 0; i < parts.length; i++) {
             long from = parts[i][0];
             long to = parts[i][1];
             List<INDArray> slice = new ArrayList<>();
-            for (INDArray g : lg.gradients()) {
+            for (INDArray g : gradients) {
                 slice.add(g.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()));
             }
-            Map<String, INDArray> g = model.backpropagate(batch.slice(from, to), slice, i == 0 ? lg.gradLogScale()
-                    : 0.0);
+            Map<String, INDArray> g = model.backpropagate(batch.slice(from, to), slice, i == 0 ? gradLogScale : 0.0);
             g.forEach((name, a) -> {
                 INDArray acc = sum.get(name);
                 if (acc == null) {
@@ -121,19 +143,19 @@ public final class GradientCache {
                 }
             });
         }
-        return new TrainableModel.Gradients(lg.loss(), sum);
+        return sum;
     }
 
     /** The whole batch's loss in evaluation mode, encoded a micro-batch at a time. */
-    public double value(Phases model, Batch batch, Permutations negatives) {
-        Encoded whole = encode(model, batch, split(batch.rows(), microRows), false);
+    public double value(Batch batch, Permutations negatives) {
+        Encoded whole = encode(batch, false);
         double v = loss.value(whole.representations(), whole.logScale(), negatives);
         close(whole.representations());
         return v;
     }
 
-    /** The representations of a batch, a micro-batch at a time ([rows, d] per modality). */
-    public Encoded encode(Phases model, Batch batch, boolean training) {
+    /** Phase 1 (training mode) or evaluation: the batch's representations, a micro-batch at a time. */
+    public Encoded encode(Batch batch, boolean training) {
         return encode(model, batch, split(batch.rows(), microRows), training);
     }
 

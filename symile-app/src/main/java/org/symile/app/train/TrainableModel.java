@@ -1,6 +1,7 @@
 package org.symile.app.train;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,10 +31,17 @@ public interface TrainableModel {
 
     /**
      * A batch's loss and what one optimizer step would apply: by name, the gradient of the batch-mean loss of every
-     * trained parameter, and any running-statistics updates (empty arrays when the loss is not finite).
+     * trained parameter, and any running-statistics updates, named with {@link #RUNNING_UPDATE} (empty arrays when
+     * the loss is not finite).
      */
     record Gradients(double loss, Map<String, INDArray> arrays) {
     }
+
+    /**
+     * Prefix of the running-statistics updates among {@link Gradients#arrays()} (subtracted from the statistics as
+     * they are): combined over data-parallel workers by their mean, where gradients of a shared loss are summed.
+     */
+    String RUNNING_UPDATE = "running_update/";
 
     /**
      * {@link #trainStep}'s forward and backward pass without updating anything, for data-parallel training that
@@ -49,6 +57,25 @@ public interface TrainableModel {
      * @throws IllegalArgumentException naming the array when one is missing or of another shape
      */
     void applyGradients(Map<String, INDArray> gradients);
+
+    /**
+     * The phases of this model's gradient-cached steps, when it was built for them ({@code --micro_batch_sz}, or
+     * Spark's global negatives): encode without activations, the loss over a batch, back-propagate a share.
+     */
+    default Optional<GradientCache> gradientCache() {
+        return Optional.empty();
+    }
+
+    /**
+     * A batch's share of the gradients of a loss computed elsewhere over more rows (Spark's global negatives): the
+     * arrays {@link #gradients} would give for gradient G_m of the batch's representations and g of log(s),
+     * running-statistics updates included; nothing is changed.
+     *
+     * @throws IllegalStateException for a model without {@link #gradientCache()}
+     */
+    default Map<String, INDArray> gradientsOf(Batch batch, List<INDArray> repGradients, double gradLogScale) {
+        throw new IllegalStateException("a model built without micro-batches has no cached step");
+    }
 
     /** The loss of a batch in evaluation mode (batch norm on running statistics); nothing is updated. */
     double evalLoss(Batch batch, Permutations negatives);

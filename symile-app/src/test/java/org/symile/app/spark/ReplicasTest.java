@@ -8,18 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.symile.app.experiments.Experiments;
 import org.symile.app.run.Experiment;
 import org.symile.app.run.Json;
 import org.symile.app.run.Split;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.train.BatchSource;
+import org.symile.app.train.GradientCache;
 import org.symile.app.train.RngStream;
 import org.symile.app.train.TrainableModel;
 import org.symile.data.synthetic.SyntheticM3;
@@ -123,6 +126,41 @@ class ReplicasTest {
         assertSameArrays(model.state(), ArrayBundle.read(r.weights()));
         assertSameArrays(model.optimizerState(), ArrayBundle.read(r.optimizer()));
         assertTrue(r.finite());
+    }
+
+    /** Global negatives' two executor phases: the driver's own cached encoding and its share of the gradients. */
+    @Test
+    void encodingAndBackPropagatingAShareAreTheDriversOwn() {
+        Map<String, String> flags = new LinkedHashMap<>(spec.toFlagTexts());
+        flags.put("micro_batch_sz", "4");
+        RunSpec cached = RunSpec.fromFlags(flags);
+        driver = Experiments.factory(cached.experiment()).open(cached, null, EnumSet.of(Split.TRAIN, Split.VAL));
+        job = new ReplicaJob("phases", cached.toJson().toString(), Json.tree(driver.architecture()).toString(), false);
+        TrainableModel model = driverModel(false);
+        long[] rows = {5, 6, 7, 8, 9, 10, 11, 12, 13, 14};
+        RoundTask task = new RoundTask(2, new long[][] {rows}, new long[] {0});
+        byte[] weights = ArrayBundle.write(model.state());
+        EncodeResult e = Replicas.encode(job, weights, task);
+        assertEquals(2, e.worker());
+        assertEquals(10, e.rows());
+        GradientCache cache = model.gradientCache().orElseThrow();
+        var batch = driver.batches(Split.TRAIN).batchOf(rows);
+        GradientCache.Encoded expected = cache.encode(batch, true);
+        Map<String, INDArray> got = ArrayBundle.read(e.representations());
+        for (int m = 0; m < 3; m++) {
+            assertEquals(expected.representations().get(m), got.get("r" + m), "r" + m);
+        }
+        Map<String, INDArray> g = new LinkedHashMap<>();
+        List<INDArray> list = new java.util.ArrayList<>();
+        Nd4j.getRandom().setSeed(6);
+        for (int m = 0; m < 3; m++) {
+            INDArray r = Nd4j.randn(org.nd4j.linalg.api.buffer.DataType.FLOAT, 10, 8);
+            g.put("r" + m, r);
+            list.add(r);
+        }
+        GradientResult back = Replicas.backpropagate(job, weights, new BackpropTask(task, ArrayBundle.write(g), 0.25));
+        assertSameArrays(model.gradientsOf(batch, list, 0.25), ArrayBundle.read(back.gradients()));
+        assertEquals(10, back.rows());
     }
 
     @Test

@@ -148,6 +148,46 @@ class SparkTrainingTest {
         assertEquals(3, Checkpoint.read(a.resolve("last.ckpt")).meta().trainer().epoch());
     }
 
+    /**
+     * Global negatives: two workers of 30 rows, the driver's loss over all 60, equal one process at batch 60 with
+     * --micro_batch_sz 30 (the same rows in the same order, the same O(N) negatives): weights, AdamW state and
+     * metrics after two epochs the same to the bit; the start-up line says what each row is contrasted with.
+     */
+    @Test
+    void globalNegativesAreTheSingleProcessMicroBatchedRun(@TempDir Path root) throws IOException {
+        String[] common = {"--epochs", "2"};
+        assertEquals(0, CliRunner.run(CliRunner.concat(m3(root.resolve("one"), common), "--batch_sz_train", "60",
+                "--micro_batch_sz", "30")).code());
+        CliRunner.Run spark = CliRunner.run(CliRunner.concat(m3(root.resolve("spark"), common), "--batch_sz_train",
+                "30", "--spark_master", "local[2]", "--spark_negatives", "global"));
+        assertEquals(0, spark.code(), spark.err());
+        // what the start-up line reports each row is contrasted with
+        RunSpec spec = RunSpec.fromFlags(Map.of("experiment", "symile_m3", "data_dir", "d"));
+        assertEquals("59 negative tuples", SparkTraining.negativesPerRow(spec, 60));
+        assertEquals("3599 negative tuples", SparkTraining.negativesPerRow(spec.with(Map.of("negative_sampling",
+                "n_squared")), 60));
+        assertEquals("59 negatives per pair", SparkTraining.negativesPerRow(spec.with(Map.of("loss_fn", "clip")),
+                60));
+        Path a = CliRunner.onlyRun(root.resolve("one"));
+        Path b = CliRunner.onlyRun(root.resolve("spark"));
+        Checkpoint ca = Checkpoint.read(a.resolve("last.ckpt"));
+        Checkpoint cb = Checkpoint.read(b.resolve("last.ckpt"));
+        assertSame(ca.variables(), cb.variables());
+        assertSame(ca.optimizer(), cb.optimizer());
+        assertEquals(withoutThroughput(a), withoutThroughput(b));
+        assertEquals("global", new ObjectMapper().readTree(b.resolve("run_info.json").toFile()).path("args")
+                .path("spark_negatives").asText());
+
+        // symile_mimic's ComputationGraph trains with global negatives too
+        CliRunner.Run mimic = CliRunner.run("train", "--experiment", "symile_mimic", "--data_dir",
+                data.resolve("mimic").toString(), "--ckpt_save_dir", root.resolve("mimic").toString(), "--d", "8",
+                "--resnet_base_width", "4", "--batch_sz_train", "10", "--batch_sz_val", "10", "--epochs", "1",
+                "--use_seed", "True", "--spark_master", "local[2]", "--spark_negatives", "global",
+                "--micro_batch_sz", "5");
+        assertEquals(0, mimic.code(), mimic.err());
+        assertEquals(2, trainRows(CliRunner.onlyRun(root.resolve("mimic"))).size());
+    }
+
     @Test
     void trainsSymileMimicsComputationGraph(@TempDir Path root) throws IOException {
         CliRunner.Run r = CliRunner.run("train", "--experiment", "symile_mimic", "--data_dir",
@@ -190,6 +230,13 @@ class SparkTrainingTest {
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--spark_averaging_frequency: applies to --spark_training_master"
                 + " parameter_averaging"), r.err());
+        r = CliRunner.run(m3(root, "--spark_master", "local[2]", "--spark_training_master", "parameter_averaging",
+                "--spark_negatives", "global"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--spark_negatives global: needs every step's representations"), r.err());
+        r = CliRunner.run(m3(root, "--spark_negatives", "global"));
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--spark_negatives: applies to training on Spark only"), r.err());
         r = CliRunner.run(m3(root, "--spark_master", "local[2]", "--spark_training_master", "ring"));
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--spark_training_master: expected shared_gradients or parameter_averaging"),

@@ -135,7 +135,7 @@ public final class M3Experiment implements Experiment<M3Model> {
     /** A new model; with a Hugging Face text model and {@code pretrained}, its embeddings and layer 0 are loaded. */
     @Override
     public M3Model buildModel(RandomGenerator init, boolean pretrained) {
-        M3Model model = new M3Model(architecture, spec.loss(), init, spec.trainer().microBatchSz());
+        M3Model model = new M3Model(architecture, spec.loss(), init, spec.microBatchRows());
         if (pretrained && architecture.textModelDir() != null) {
             Path dir = Path.of(architecture.textModelDir());
             Map<String, INDArray> sd = StateDicts.read(HuggingFaceText.weightsFile(dir));

@@ -126,7 +126,7 @@ public final class MimicExperiment implements Experiment<MimicModel> {
 
     @Override
     public MimicModel buildModel(RandomGenerator init, boolean pretrained) {
-        MimicModel model = new MimicModel(architecture, spec.loss(), init, spec.trainer().microBatchSz());
+        MimicModel model = new MimicModel(architecture, spec.loss(), init, spec.microBatchRows());
         MimicSpec m = spec.mimic();
         if (pretrained && m.pretrained()) {
             TorchvisionWeights.loadResNet(model.graph(), model.cxrNet(), MimicNetwork.CXR + ".",

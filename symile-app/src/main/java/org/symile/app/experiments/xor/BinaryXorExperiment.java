@@ -57,7 +57,7 @@ public final class BinaryXorExperiment implements Experiment<BinaryXorModel> {
 
     @Override
     public BinaryXorModel buildModel(RandomGenerator init, boolean pretrained) {
-        return new BinaryXorModel(xor.dV(), xor.d(), spec.loss(), init, spec.trainer().microBatchSz());
+        return new BinaryXorModel(xor.dV(), xor.d(), spec.loss(), init, spec.microBatchRows());
     }
 
     @Override

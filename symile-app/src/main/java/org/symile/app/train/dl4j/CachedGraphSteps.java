@@ -31,15 +31,15 @@ final class CachedGraphSteps implements GradientCache.Phases {
     CachedGraphSteps(GraphModel model, EagerLoss loss, int microRows) {
         this.model = model;
         this.cg = model.graph();
-        this.cache = new GradientCache(loss, microRows);
+        this.cache = new GradientCache(this, loss, microRows);
         if (!(cg.getOutputLayer(0).conf().getLayer() instanceof SymileOutputLayer l) || !l.isCachedGradients()) {
             throw new IllegalArgumentException("a micro-batched model's output layer must be a SymileOutputLayer"
                     + " built with cachedGradients(true)");
         }
     }
 
-    int microRows() {
-        return cache.microRows();
+    GradientCache cache() {
+        return cache;
     }
 
     @Override
@@ -79,7 +79,7 @@ final class CachedGraphSteps implements GradientCache.Phases {
 
     /** One cached step: running statistics moved per micro-batch, then one AdamW step on the summed gradient. */
     double trainStep(Batch batch, Permutations negatives, FlatAdamW optimizer) {
-        Gradients g = cache.gradients(this, batch, negatives);
+        Gradients g = cache.gradients(batch, negatives);
         if (g.arrays().isEmpty()) {
             return g.loss();
         }
@@ -94,28 +94,42 @@ final class CachedGraphSteps implements GradientCache.Phases {
      * are returned as one update per statistic (before − after) and undone.
      */
     Gradients gradients(Batch batch, Permutations negatives) {
+        Map<String, INDArray> before = runningStatistics();
+        Gradients g = cache.gradients(batch, negatives);
+        return new Gradients(g.loss(), g.arrays().isEmpty() ? g.arrays() : undoMoves(before, g.arrays()));
+    }
+
+    /** A batch's share of the gradients of a loss computed elsewhere, as {@link #gradients}; nothing changed. */
+    Map<String, INDArray> gradientsOf(Batch batch, List<INDArray> repGradients, double gradLogScale) {
+        Map<String, INDArray> before = runningStatistics();
+        return undoMoves(before, cache.backpropagate(batch, repGradients, gradLogScale));
+    }
+
+    private Map<String, INDArray> runningStatistics() {
         Map<String, INDArray> before = new LinkedHashMap<>();
         for (String s : model.runningStats()) {
             before.put(s, model.params().get(s).dup());
         }
-        Gradients g = cache.gradients(this, batch, negatives);
+        return before;
+    }
+
+    /** The flat gradient with the statistics' moves since {@code before} as updates; the moves undone. */
+    private Map<String, INDArray> undoMoves(Map<String, INDArray> before, Map<String, INDArray> gradients) {
         Map<String, INDArray> out = new LinkedHashMap<>();
-        if (!g.arrays().isEmpty()) {
-            for (String s : model.runningStats()) {
-                INDArray stat = model.params().get(s);
-                out.put(GraphModel.RUNNING_UPDATE + s, before.get(s).sub(stat).reshape(stat.length()));
-            }
-            out.put(GraphModel.FLAT_GRADIENT, g.arrays().get(GraphModel.FLAT_GRADIENT));
+        for (String s : model.runningStats()) {
+            INDArray stat = model.params().get(s);
+            out.put(GraphModel.RUNNING_UPDATE + s, before.get(s).sub(stat).reshape(stat.length()));
         }
+        out.put(GraphModel.FLAT_GRADIENT, gradients.get(GraphModel.FLAT_GRADIENT));
         before.forEach((s, a) -> model.params().get(s).assign(a));
-        return new Gradients(g.loss(), out);
+        return out;
     }
 
     double evalLoss(Batch batch, Permutations negatives) {
-        return cache.value(this, batch, negatives);
+        return cache.value(batch, negatives);
     }
 
     INDArray[] represent(Batch batch) {
-        return cache.encode(this, batch, false).representations().toArray(new INDArray[0]);
+        return cache.encode(batch, false).representations().toArray(new INDArray[0]);
     }
 }

@@ -24,6 +24,7 @@ import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.train.Batch;
+import org.symile.app.train.GradientCache;
 import org.symile.app.train.Optimizer;
 import org.symile.app.train.TrainableModel;
 import org.symile.samediff.EagerLoss;
@@ -158,8 +159,6 @@ public abstract class GraphModel implements TrainableModel {
 
     /** {@link #gradients}' name of the flattened gradient of the batch-mean loss (running statistics zeroed). */
     public static final String FLAT_GRADIENT = "flat_gradient";
-    /** Prefix of {@link #gradients}' running-statistics updates (subtracted from the statistics as they are). */
-    public static final String RUNNING_UPDATE = "running_update/";
 
     @Override
     public Gradients gradients(Batch batch, Permutations negatives) {
@@ -183,6 +182,19 @@ public abstract class GraphModel implements TrainableModel {
         releaseGradientWorkspaces();
         releaseFreeMemoryAfter(batch.rows());
         return new Gradients(loss, out);
+    }
+
+    @Override
+    public Optional<GradientCache> gradientCache() {
+        return cached == null ? Optional.empty() : Optional.of(cached.cache());
+    }
+
+    @Override
+    public Map<String, INDArray> gradientsOf(Batch batch, List<INDArray> repGradients, double gradLogScale) {
+        if (cached == null) {
+            throw new IllegalStateException("a model built without micro-batches has no cached step");
+        }
+        return cached.gradientsOf(batch, repGradients, gradLogScale);
     }
 
     @Override

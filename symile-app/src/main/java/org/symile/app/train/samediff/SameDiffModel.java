@@ -88,7 +88,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
             this.cachedLoss = new SurrogateLossGraph(sd, "loss", List.copyOf(reps), scale, eager,
                     spec.lossFn() == LossFn.CLIP ? "CLIP loss" : "Symile loss");
             this.loss = cachedLoss;
-            this.cache = new GradientCache(eager, microRows);
+            this.cache = new GradientCache(this, eager, microRows);
         } else if (spec.lossFn() == LossFn.CLIP) {
             this.loss = new ClipLoss().withWidth(width).withForm(form).build(sd, "loss", reps, scale);
         } else {
@@ -202,7 +202,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
             throw new IllegalStateException("useOptimizer was not called");
         }
         if (cache != null) {
-            Gradients g = cache.gradients(this, batch, negatives);
+            Gradients g = cache.gradients(batch, negatives);
             if (!g.arrays().isEmpty()) {
                 optimizer.step(trainedArrays(), g.arrays());
                 close(g.arrays().values());
@@ -224,7 +224,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
     @Override
     public Gradients gradients(Batch batch, Permutations negatives) {
         if (cache != null) {
-            return cache.gradients(this, batch, negatives);
+            return cache.gradients(batch, negatives);
         }
         Pass pass = backward(batch, negatives);
         Map<String, INDArray> out = new LinkedHashMap<>();
@@ -238,6 +238,19 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
             pass.close();
         }
         return new Gradients(pass.loss(), out);
+    }
+
+    @Override
+    public Optional<GradientCache> gradientCache() {
+        return Optional.ofNullable(cache);
+    }
+
+    @Override
+    public Map<String, INDArray> gradientsOf(Batch batch, List<INDArray> repGradients, double gradLogScale) {
+        if (cache == null) {
+            throw new IllegalStateException("a model built without micro-batches has no cached step");
+        }
+        return cache.backpropagate(batch, repGradients, gradLogScale);
     }
 
     @Override
@@ -329,7 +342,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
     @Override
     public double evalLoss(Batch batch, Permutations negatives) {
         if (cache != null) {
-            return cache.value(this, batch, negatives);
+            return cache.value(batch, negatives);
         }
         boolean ws = stepWorkspace();
         if (ws) {
