@@ -17,13 +17,13 @@ for c in $configs; do
   if [[ "$which" != torch ]]; then
     OMP_NUM_THREADS=2 ./symile bench --only mimic_step --threads 2 --B "$b" --micro_batch_sz "$micro" \
       --negative_sampling "$ns" --warmup 1 --iters "$iters" --time_limit 100000 --json "$out/symile.json" >/dev/null 2>"$out/err" \
-      || { echo "symile B $b micro $micro failed: $(tail -1 "$out/err")"; continue; }
+      || { echo "symile B $b micro $micro failed: $(grep -v '^\s*at \|more$' "$out/err" | tail -3 | tr '\n' ' ')"; continue; }
     python3 -c "import json,sys; r=json.load(open(sys.argv[1]))[0]; print(json.dumps({'who':'symile','B':r['B'],'micro_batch_sz':r['micro_batch_sz'],'negative_sampling':r['negative_sampling'],'median_s':round(r['median_ms']/1000,1),'samples_per_s':round(r['samples_per_s'],3),'peak_rss_mb':round(r['peak_rss_mb'])}))" "$out/symile.json"
   fi
   if [[ "$which" != symile ]]; then
     OMP_NUM_THREADS=2 /usr/bin/python3 bench/pytorch_mimic.py --threads 2 --B "$b" --micro_batch_sz "$micro" \
       --negative_sampling "$ns" --warmup 1 --iters "$iters" > "$out/torch.json" 2>"$out/err" \
-      || { echo "pytorch B $b micro $micro failed (exit $?): $(tail -1 "$out/err")"; continue; }
+      || { echo "pytorch B $b micro $micro failed (exit $?): $(tail -3 "$out/err" | tr '\n' ' ')"; continue; }
     python3 -c "import json,sys; r=json.loads(open(sys.argv[1]).read()); print(json.dumps({'who':'pytorch','B':r['B'],'micro_batch_sz':r['micro_batch_sz'],'negative_sampling':r['negative_sampling'],'median_s':round(r['median_ms']/1000,1),'samples_per_s':round(r['samples_per_s'],3),'peak_rss_mb':round(r['peak_rss_mb'])}))" "$out/torch.json"
   fi
 done

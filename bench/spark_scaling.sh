@@ -2,12 +2,15 @@
 # Samples/s of train --spark_master local[1] and local[2] against the single-process trainer on the same synthetic
 # Symile-MIMIC data (issue: scale-out). One process per configuration, run one after another; prints each
 # configuration's per-epoch training throughput (the trainer's own "samples/s", training steps only) and the
-# process's wall time and peak resident memory. Usage: bench/spark_scaling.sh [EPOCHS] [FREQUENCY]
-# (FREQUENCY: --spark_averaging_frequency of the parameter-averaging runs; shared gradients combine every step)
+# process's wall time and peak resident memory. Usage: bench/spark_scaling.sh [EPOCHS] [FREQUENCY] [WHICH]
+# (FREQUENCY: --spark_averaging_frequency of the parameter-averaging runs; shared gradients combine every step;
+# WHICH: all (default) or negatives: only local[2] with local and global negatives and the one-process runs they
+# equal, batch 16 and batch 32 encoded 16 rows at a time)
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 epochs="${1:-3}"
 freq="${2:-5}"
+which="${3:-all}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 "$root/symile" generate --experiment symile_mimic --out "$work/data" --train_n 512 --val_n 40 --test_n 40 \
@@ -23,6 +26,12 @@ run() {
   read -r wall rss < "$work/time"
   printf '%-34s samples/s per epoch: %-24s wall %6.1f s  peak RSS %5.0f MiB\n' "$name" "$rates" "$wall" "$((rss / 1024))"
 }
+if [[ "$which" == negatives ]]; then
+  run "local[2], local negatives" --spark_master 'local[2]'
+  run "local[2], global negatives" --spark_master 'local[2]' --spark_negatives global
+  run "single process, B 32, micro-batches of 16" --batch_sz_train 32 --micro_batch_sz 16
+  exit 0
+fi
 run "single process, OMP_NUM_THREADS=1"
 OMP_NUM_THREADS=2 run "single process, OMP_NUM_THREADS=2"
 run "local[1], shared gradients" --spark_master 'local[1]'

@@ -9,6 +9,9 @@ import java.util.random.RandomGenerator;
  *
  * <p>Permutation {@code p} is applied as a row gather, {@code y[p]}: row j of the permuted tensor is row
  * {@code p[j]} of the original, exactly as {@code y[torch.randperm(B)]} upstream.
+ *
+ * <p>The same stream also gives a step's other random choices a seed ({@link #nextSeed()}, e.g. dropout masks), so
+ * that they are reproduced wherever the step's negatives are (a resumed run, a Spark worker, a micro-batched step).
  */
 @FunctionalInterface
 public interface Permutations {
@@ -19,21 +22,34 @@ public interface Permutations {
      */
     int[] next(int anchor, int k, int batchSize);
 
-    /** Fresh uniform permutations (Fisher-Yates) drawn from {@code rng}, in call order. */
+    /** A seed for a step's other random choices, drawn from the same stream in call order; 0 for fixed sources. */
+    default long nextSeed() {
+        return 0;
+    }
+
+    /** Fresh uniform permutations (Fisher-Yates) and seeds drawn from {@code rng}, in call order. */
     static Permutations random(RandomGenerator rng) {
         Objects.requireNonNull(rng, "rng");
-        return (anchor, k, batchSize) -> {
-            int[] p = new int[batchSize];
-            for (int i = 0; i < batchSize; i++) {
-                p[i] = i;
+        return new Permutations() {
+            @Override
+            public int[] next(int anchor, int k, int batchSize) {
+                int[] p = new int[batchSize];
+                for (int i = 0; i < batchSize; i++) {
+                    p[i] = i;
+                }
+                for (int i = batchSize - 1; i > 0; i--) {
+                    int j = rng.nextInt(i + 1);
+                    int t = p[i];
+                    p[i] = p[j];
+                    p[j] = t;
+                }
+                return p;
             }
-            for (int i = batchSize - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                int t = p[i];
-                p[i] = p[j];
-                p[j] = t;
+
+            @Override
+            public long nextSeed() {
+                return rng.nextLong();
             }
-            return p;
         };
     }
 

@@ -165,7 +165,7 @@ final class ModelBenchmark implements Benchmarks.Family {
         }
         M3Architecture a = new M3Architecture(M3_AUDIO, M3_IMAGE, c.d(), false, raw, M3_TEXT, null);
         M3Model model = new M3Model(a, new LossSpec(LossFn.SYMILE, NegativeSampling.N, false, -6, false),
-                new RngStream(0), c.microBatchSz());
+                new RngStream(0), c.microBatchSz(), 0);
         model.useOptimizer(OptimizerSpec.of(1e-4, 0.0));
         int b = c.b();
         SplittableRandom rng = new SplittableRandom(2);

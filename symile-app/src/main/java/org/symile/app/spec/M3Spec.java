@@ -18,13 +18,15 @@ import org.symile.data.m3.M3Layout;
  *       {@code metadata.json} and uses it when present;</li>
  *   <li>{@code --text_model_id}: a Hugging Face model whose embeddings and first layer initialise the text encoder;
  *       without it the encoder is built from {@code --text_hidden}, {@code --text_heads},
- *       {@code --text_intermediate} (defaults 64, 4, 4 × hidden), which are null with a model id.</li>
+ *       {@code --text_intermediate} (defaults 64, 4, 4 × hidden), which are null with a model id;</li>
+ *   <li>{@code --text_dropout}: Hugging Face's dropout in the text encoder while training (upstream's models use
+ *       0.1; 0, the default here, keeps runs deterministic functions of the data).</li>
  * </ul>
  */
 public record M3Spec(int d, String trainCsv, String valCsv, String testCsv, Path translationsPath, Integer numLangs,
                      boolean missingness, Double missingnessProb, String audioModelId, String imageModelId,
                      String textModelId, TextEmbedding textEmbedding, String metadataFilename, Integer textHidden,
-                     Integer textHeads, Integer textIntermediate) implements ExperimentSpec {
+                     Integer textHeads, Integer textIntermediate, double textDropout) implements ExperimentSpec {
 
     /** Text-encoder sizes without a Hugging Face model. */
     public static final int DEFAULT_TEXT_HIDDEN = 64;
@@ -33,6 +35,9 @@ public record M3Spec(int d, String trainCsv, String valCsv, String testCsv, Path
     /** @throws IllegalArgumentException naming the flag whose value does not fit */
     public M3Spec {
         TrainerSpec.positive("--d", d);
+        if (!(textDropout >= 0 && textDropout < 1)) {
+            throw new IllegalArgumentException("--text_dropout: expected a probability in [0, 1), got " + textDropout);
+        }
         if (numLangs != null && !List.of(2, 5, 10).contains(numLangs)) {
             throw new IllegalArgumentException("--num_langs: expected 2, 5 or 10, got " + numLangs);
         }

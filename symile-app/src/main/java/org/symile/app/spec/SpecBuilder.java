@@ -48,9 +48,16 @@ final class SpecBuilder {
             case SYMILE_MIMIC -> new MimicSpec(integer("d"), bool("pretrained"), (Path) value("pretrained_dir"),
                     integer("resnet_base_width"));
         };
+        SparkSpec spark = spark();
+        if (exp instanceof M3Spec m && m.textDropout() > 0 && spark != null
+                && spark.negatives() == SparkNegatives.GLOBAL) {
+            throw new IllegalArgumentException("--text_dropout " + m.textDropout() + ": not with --spark_negatives"
+                    + " global, whose workers encode and back-propagate in separate jobs without the step's dropout"
+                    + " seed; use local negatives or --text_dropout 0");
+        }
         return new RunSpec(kind, (Path) value("data_dir"), (Path) value("ckpt_save_dir"), (Path) value("ckpt_path"),
                 (Long) value("seed"), bool("use_seed"), bool("wandb"), (String) value("wandb_run_id"), bool("ui"),
-                integer("ui_port"), loss, trainer, optimizer, exp, spark());
+                integer("ui_port"), loss, trainer, optimizer, exp, spark);
     }
 
     /** The Spark settings with --spark_master, else null (and then its knobs are refused). */
@@ -97,7 +104,7 @@ final class SpecBuilder {
                 (String) value("test_csv"), (Path) value("translations_path"), (Integer) value("num_langs"),
                 missingness, (Double) value("missingness_prob"), (String) value("audio_model_id"),
                 (String) value("image_model_id"), modelId, (TextEmbedding) value("text_embedding"),
-                (String) value("metadata_filename"), hidden, heads, inter);
+                (String) value("metadata_filename"), hidden, heads, inter, dbl("text_dropout"));
     }
 
     /** The given value, else the flag's fixed default, else the experiment's default, else null. */

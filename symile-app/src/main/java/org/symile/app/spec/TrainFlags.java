@@ -212,6 +212,10 @@ public final class TrainFlags {
                 s -> s.m3().textHeads());
         add("text_intermediate", "N", m3, Type.INT, null,
                 "symile_m3 without --text_model_id: feed-forward size [4 x hidden]", s -> s.m3().textIntermediate());
+        add("text_dropout", "P", m3, Type.DOUBLE, "0.0", "symile_m3: dropout in the text encoder while training, at"
+                + " Hugging Face's places (after the embeddings, on the attention probabilities, on the attention and"
+                + " feed-forward outputs); upstream's models use 0.1; 0 keeps training a deterministic function of"
+                + " the data (extension)", s -> s.m3().textDropout() == 0 ? null : s.m3().textDropout());
         // ---- symile_mimic
         add("pretrained", "BOOL", mi, Type.BOOL, "False",
                 "symile_mimic: initialise the ResNets from torchvision ImageNet weights", s -> s.mimic().pretrained());

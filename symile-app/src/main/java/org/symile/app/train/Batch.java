@@ -9,10 +9,18 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
 /**
  * One minibatch: named arrays (placeholder name -> [rows, ...]) with the same number of rows.
  *
- * @param arrays model inputs by placeholder name, plus any side data (labels, indicators) the experiment needs
- * @param rows   batch size
+ * @param arrays   model inputs by placeholder name, plus any side data (labels, indicators) the experiment needs
+ * @param rows     batch size
+ * @param firstRow where these rows start in the step's whole batch: 0, or a micro-batch's offset (per-row random
+ *                 choices such as dropout masks are drawn by the row's index in the whole batch)
  */
-public record Batch(Map<String, INDArray> arrays, int rows) {
+public record Batch(Map<String, INDArray> arrays, int rows, long firstRow) {
+
+    /** A whole batch (first row 0). */
+    public Batch(Map<String, INDArray> arrays, int rows) {
+        this(arrays, rows, 0);
+    }
+
     public INDArray get(String name) {
         INDArray a = arrays.get(name);
         if (a == null) {
@@ -43,6 +51,6 @@ public record Batch(Map<String, INDArray> arrays, int rows) {
             }
             out.put(k, a.get(idx));
         });
-        return new Batch(out, (int) (to - from));
+        return new Batch(out, (int) (to - from), firstRow + from);
     }
 }

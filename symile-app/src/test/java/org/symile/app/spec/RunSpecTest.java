@@ -148,6 +148,9 @@ class RunSpecTest {
             "--experiment binary_xor --micro_batch_sz 1001|--micro_batch_sz 1001",
             "--experiment symile_mimic --data_dir x --micro_batch_sz 1|--micro_batch_sz 1",
             "--experiment symile_m3 --data_dir x --micro_batch_sz many|--micro_batch_sz",
+            "--experiment symile_m3 --data_dir x --text_dropout 1.0|--text_dropout",
+            "--experiment symile_mimic --data_dir x --text_dropout 0.1|--text_dropout",
+            "--experiment symile_m3 --data_dir x --text_dropout 0.1 --spark_master local[2] --spark_negatives global|--text_dropout 0.1",
             "--d 3|--experiment"})
     void invalidValuesAreRefusedNamingTheFlag(String line, String flag) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(line.split(" ")));

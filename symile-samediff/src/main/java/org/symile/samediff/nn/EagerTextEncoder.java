@@ -24,6 +24,10 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * feeds {@link Pass#output()} to its graph and turns the graph's gradient with respect to it into the parameters'
  * gradients with {@link Pass#backward}.
  *
+ * <p>A training pass may apply Hugging Face's dropout ({@link Dropout}): after the embeddings' LayerNorm, on the
+ * attention probabilities, and on the attention and feed-forward outputs before their residual sums, each inverted
+ * (kept values scaled by 1/(1 − p)); the backward pass regenerates the same masks.
+ *
  * <p>Shapes: ids, positions [B, L] integer, mask [B, L] (1 token, 0 padding) -> [B, L, H]. Equations as
  * {@link BertLayer}; LayerNorm backward: dx = rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂ ⊙ x̂)), dx̂ = dy ⊙ γ; GELU'(u) =
  * Φ(u) + u·φ(u); softmax backward: dS = P ⊙ (dP − Σ_j dP ⊙ P).
@@ -53,18 +57,43 @@ public final class EagerTextEncoder {
     }
 
     /**
+     * Dropout of a training pass: probability {@code p} at each of Hugging Face's four places, masks drawn per batch
+     * row from {@code seed} and the row's index in the step's whole batch, so that a micro-batch starting at row
+     * {@code firstRow} of the batch gets exactly those rows' masks.
+     */
+    public record Dropout(double p, long seed, long firstRow) {
+        public Dropout {
+            if (!(p >= 0 && p < 1)) {
+                throw new IllegalArgumentException("--text_dropout: expected a probability in [0, 1), got " + p);
+            }
+            if (firstRow < 0) {
+                throw new IllegalArgumentException("dropout: first row must be >= 0, got " + firstRow);
+            }
+        }
+    }
+
+    /**
      * The forward pass.
      *
      * @param keep whether to keep what {@link Pass#backward} needs (training); false frees it at once
      */
     public Pass forward(INDArray ids, INDArray positions, INDArray mask, boolean keep) {
+        return forward(ids, positions, mask, keep, null);
+    }
+
+    /**
+     * The forward pass with dropout (null or p = 0: none).
+     *
+     * @param keep whether to keep what {@link Pass#backward} needs (training); false frees it at once
+     */
+    public Pass forward(INDArray ids, INDArray positions, INDArray mask, boolean keep, Dropout dropout) {
         if (ids.rank() != 2 || !Arrays.equals(ids.shape(), positions.shape())
                 || !Arrays.equals(ids.shape(), mask.shape())) {
             throw new IllegalArgumentException("text encoder: ids, positions and mask must all be [B, L], got "
                     + Arrays.toString(ids.shape()) + ", " + Arrays.toString(positions.shape())
                     + ", " + Arrays.toString(mask.shape()));
         }
-        return new Pass(ids, positions, mask, keep);
+        return new Pass(ids, positions, mask, keep, dropout);
     }
 
     private INDArray p(String key) {
@@ -85,6 +114,8 @@ public final class EagerTextEncoder {
         private final INDArray output;
         private final INDArray outY;
         private final boolean kept;
+        /** This pass's dropout masks, or null without dropout. */
+        private final DropoutMasks drop;
         private Norm embNorm;
         private Norm attnNorm;
         private Norm outNorm;
@@ -97,7 +128,7 @@ public final class EagerTextEncoder {
         private INDArray h1;
         private INDArray u;
 
-        private Pass(INDArray ids, INDArray positions, INDArray mask, boolean keep) {
+        private Pass(INDArray ids, INDArray positions, INDArray mask, boolean keep, Dropout dropout) {
             this.kept = keep;
             this.ids = ids;
             this.positions = positions;
@@ -105,6 +136,7 @@ public final class EagerTextEncoder {
             l = ids.size(1);
             n = b * l;
             long h = c.hidden();
+            drop = dropout == null || dropout.p() == 0 ? null : new DropoutMasks(dropout, b, l, h, c.heads());
             INDArray word = p("embeddings.word_embeddings.weight");
             DataType dt = word.dataType();
             INDArray e = Embedding.rowsInto(word, ids, arena.take(dt, n, h));
@@ -115,7 +147,7 @@ public final class EagerTextEncoder {
             embNorm = Norm.forward(e, p("embeddings.LayerNorm.weight"), p("embeddings.LayerNorm.bias"), c.eps(),
                     arena, true);
             arena.give(e);
-            x0 = embNorm.y;
+            x0 = dropped(embNorm.y, DropoutMasks.Kind.EMBEDDINGS);
             qh = Heads.split(linear(x0, "attention.self.query"), b, l, c.heads(), arena);
             kh = Heads.split(linear(x0, "attention.self.key"), b, l, c.heads(), arena);
             vh = Heads.split(linear(x0, "attention.self.value"), b, l, c.heads(), arena);
@@ -125,15 +157,19 @@ public final class EagerTextEncoder {
             INDArray additive = mask.castTo(dt).rsub(1.0).muli(-Float.MAX_VALUE).reshape(b, 1, 1, l);
             scores.addi(additive);
             probs = Heads.softmaxLast(scores);
-            INDArray ctxh = Nd4j.matmul(probs, vh, arena.take(dt, vh.shape()));
+            INDArray used = droppedProbs();
+            INDArray ctxh = Nd4j.matmul(used, vh, arena.take(dt, vh.shape()));
+            if (used != probs) {
+                arena.give(used);
+            }
             ctx = Heads.merge(ctxh, b, l, arena);
-            INDArray a = linear(ctx, "attention.output.dense").addi(x0);
+            INDArray a = dropped(linear(ctx, "attention.output.dense"), DropoutMasks.Kind.ATTENTION_OUTPUT).addi(x0);
             attnNorm = Norm.forward(a, p(LAYER + "attention.output.LayerNorm.weight"),
                     p(LAYER + "attention.output.LayerNorm.bias"), c.eps(), arena, true);
             arena.give(a);
             h1 = attnNorm.y;
             u = linear(h1, "intermediate.dense");
-            INDArray o = ffnOut(u).addi(h1);
+            INDArray o = dropped(ffnOut(u), DropoutMasks.Kind.FFN_OUTPUT).addi(h1);
             outNorm = Norm.forward(o, p(LAYER + "output.LayerNorm.weight"), p(LAYER + "output.LayerNorm.bias"),
                     c.eps(), arena, false);
             arena.give(o);
@@ -142,6 +178,26 @@ public final class EagerTextEncoder {
             if (!keep) {
                 close();
             }
+        }
+
+        /** x ⊙ the mask of {@code kind}, in place (x itself without dropout). */
+        private INDArray dropped(INDArray x, DropoutMasks.Kind kind) {
+            if (drop == null) {
+                return x;
+            }
+            INDArray m = drop.mask(kind, x.dataType());
+            x.muli(m);
+            m.close();
+            return x;
+        }
+
+        /** The attention probabilities after dropout: a new arena array, or {@link #probs} itself without it. */
+        private INDArray droppedProbs() {
+            if (drop == null) {
+                return probs;
+            }
+            INDArray out = arena.take(probs.dataType(), probs.shape()).assign(probs);
+            return dropped(out, DropoutMasks.Kind.PROBS);
         }
 
         /** Hidden states after layer 0, [B, L, H]. */
@@ -168,16 +224,29 @@ public final class EagerTextEncoder {
             INDArray dy = dOutput.reshape('c', n, h);
             INDArray dO = outNorm.backward(dy, grads, name(LAYER + "output.LayerNorm.weight"),
                     name(LAYER + "output.LayerNorm.bias"), arena);
-            INDArray du = ffnBackward(u, dO, grads);
+            INDArray dFfn = droppedGradient(dO, DropoutMasks.Kind.FFN_OUTPUT);
+            INDArray du = ffnBackward(u, dFfn, grads);
             INDArray dH1 = linearBackward(h1, du, "intermediate.dense", grads).addi(dO);
             arena.give(du, dO);
+            if (dFfn != dO) {
+                arena.give(dFfn);
+            }
             INDArray dA = attnNorm.backward(dH1, grads, name(LAYER + "attention.output.LayerNorm.weight"),
                     name(LAYER + "attention.output.LayerNorm.bias"), arena);
             arena.give(dH1);
-            INDArray dCtx = linearBackward(ctx, dA, "attention.output.dense", grads);
+            INDArray dAttn = droppedGradient(dA, DropoutMasks.Kind.ATTENTION_OUTPUT);
+            INDArray dCtx = linearBackward(ctx, dAttn, "attention.output.dense", grads);
+            if (dAttn != dA) {
+                arena.give(dAttn);
+            }
             INDArray dCtxh = Heads.split(dCtx, b, l, c.heads(), arena);
             INDArray dP = Nd4j.matmul(dCtxh, vh, arena.take(dt, probs.shape()), false, true, false);
-            INDArray dVh = Nd4j.matmul(probs, dCtxh, arena.take(dt, vh.shape()), true, false, false);
+            INDArray used = droppedProbs();
+            INDArray dVh = Nd4j.matmul(used, dCtxh, arena.take(dt, vh.shape()), true, false, false);
+            if (used != probs) {
+                arena.give(used);
+                dropped(dP, DropoutMasks.Kind.PROBS);
+            }
             arena.give(dCtxh);
             INDArray t = arena.take(dt, probs.shape());
             INDArray rowDot = dP.mul(probs, t).sum(true, 3);
@@ -195,6 +264,7 @@ public final class EagerTextEncoder {
                 linearBackwardInto(x0, d, keys[i], grads, dX0);
                 arena.give(d);
             }
+            dropped(dX0, DropoutMasks.Kind.EMBEDDINGS);
             INDArray dE = embNorm.backward(dX0, grads, name("embeddings.LayerNorm.weight"),
                     name("embeddings.LayerNorm.bias"), arena);
             arena.give(dX0);
@@ -208,6 +278,14 @@ public final class EagerTextEncoder {
             arena.give(dE);
             close();
             return grads;
+        }
+
+        /** dy ⊙ the mask of {@code kind} as a new arena array, or dy itself without dropout. */
+        private INDArray droppedGradient(INDArray dy, DropoutMasks.Kind kind) {
+            if (drop == null) {
+                return dy;
+            }
+            return dropped(arena.take(dy.dataType(), dy.shape()).assign(dy), kind);
         }
 
         /** GELU(u) W_out + b_out, [N, H] (an arena array), with GELU(u) made one row block at a time. */

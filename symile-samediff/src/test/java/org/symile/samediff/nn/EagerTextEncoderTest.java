@@ -105,6 +105,63 @@ class EagerTextEncoderTest {
         assertEquals(4 * s.enc().parameters().size(), checked);
     }
 
+    /** With dropout (p 0.3, fixed masks) the backward pass is still the derivative of the pass: central differences. */
+    @Test
+    void backwardWithDropoutMatchesCentralDifferences() {
+        Setup s = setup();
+        EagerTextEncoder eager = new EagerTextEncoder(s.enc(), 5);
+        EagerTextEncoder.Dropout dropout = new EagerTextEncoder.Dropout(0.3, 77, 0);
+        Map<String, INDArray> grads = eager.forward(s.feed().get("ids"), s.feed().get("pos"), s.feed().get("mask"),
+                true, dropout).backward(s.weights());
+        SplittableRandom r = new SplittableRandom(5);
+        double h = 1e-6;
+        int checked = 0;
+        for (SDVariable v : s.enc().parameters().values()) {
+            INDArray p = v.getArr();
+            for (int t = 0; t < 4; t++) {
+                long i = r.nextLong(p.length());
+                double orig = p.getDouble(i);
+                p.putScalar(i, orig + h);
+                double up = loss(eager, s, dropout);
+                p.putScalar(i, orig - h);
+                double down = loss(eager, s, dropout);
+                p.putScalar(i, orig);
+                double numeric = (up - down) / (2 * h);
+                double analytic = grads.get(v.name()).getDouble(i);
+                assertEquals(numeric, analytic, 1e-6 * Math.max(1, Math.abs(numeric)), v.name() + "[" + i + "]");
+                checked++;
+            }
+        }
+        assertEquals(4 * s.enc().parameters().size(), checked);
+    }
+
+    /**
+     * Masks are drawn per row of the step's batch: rows 1..2 encoded as a micro-batch starting at row 1 get the
+     * whole batch's rows 1..2 exactly; p = 0 is no dropout; p > 0 changes the output, and a new seed other masks.
+     */
+    @Test
+    void dropoutMasksBelongToTheRowsOfTheWholeBatch() {
+        Setup s = setup();
+        EagerTextEncoder eager = new EagerTextEncoder(s.enc());
+        INDArray ids = s.feed().get("ids");
+        INDArray pos = s.feed().get("pos");
+        INDArray mask = s.feed().get("mask");
+        INDArray whole = eager.forward(ids, pos, mask, false, new EagerTextEncoder.Dropout(0.4, 9, 0)).output().dup();
+        var rows = org.nd4j.linalg.indexing.NDArrayIndex.interval(1, 3);
+        var all = org.nd4j.linalg.indexing.NDArrayIndex.all();
+        INDArray part = eager.forward(ids.get(rows, all).dup(), pos.get(rows, all).dup(), mask.get(rows, all).dup(),
+                false, new EagerTextEncoder.Dropout(0.4, 9, 1)).output().dup();
+        assertEquals(0, whole.get(rows, all, all).sub(part).amaxNumber().doubleValue(), 1e-12);
+        INDArray none = eager.forward(ids, pos, mask, false).output().dup();
+        INDArray zero = eager.forward(ids, pos, mask, false, new EagerTextEncoder.Dropout(0, 9, 0)).output().dup();
+        assertTrue(none.equalsWithEps(zero, 0.0));
+        assertTrue(whole.sub(none).amaxNumber().doubleValue() > 0.1, "dropout changes the output");
+        INDArray other = eager.forward(ids, pos, mask, false, new EagerTextEncoder.Dropout(0.4, 10, 0)).output()
+                .dup();
+        assertTrue(whole.sub(other).amaxNumber().doubleValue() > 0.1, "another seed, other masks");
+        assertThrows(IllegalArgumentException.class, () -> new EagerTextEncoder.Dropout(1.0, 1, 0));
+    }
+
     @Test
     void refusesMismatchedInputs() {
         Setup s = setup();
@@ -115,8 +172,12 @@ class EagerTextEncoderTest {
     }
 
     private static double loss(EagerTextEncoder eager, Setup s) {
+        return loss(eager, s, null);
+    }
+
+    private static double loss(EagerTextEncoder eager, Setup s, EagerTextEncoder.Dropout dropout) {
         EagerTextEncoder.Pass pass = eager.forward(s.feed().get("ids"), s.feed().get("pos"), s.feed().get("mask"),
-                false);
+                false, dropout);
         return pass.output().mul(s.weights()).sumNumber().doubleValue();
     }
 }

@@ -135,7 +135,8 @@ public final class M3Experiment implements Experiment<M3Model> {
     /** A new model; with a Hugging Face text model and {@code pretrained}, its embeddings and layer 0 are loaded. */
     @Override
     public M3Model buildModel(RandomGenerator init, boolean pretrained) {
-        M3Model model = new M3Model(architecture, spec.loss(), init, spec.microBatchRows());
+        M3Model model = new M3Model(architecture, spec.loss(), init, spec.microBatchRows(),
+                spec.m3().textDropout());
         if (pretrained && architecture.textModelDir() != null) {
             Path dir = Path.of(architecture.textModelDir());
             Map<String, INDArray> sd = StateDicts.read(HuggingFaceText.weightsFile(dir));

@@ -13,6 +13,7 @@ import org.symile.app.train.Batch;
 import org.symile.app.train.samediff.SameDiffModel;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossForm;
+import org.symile.samediff.Permutations;
 import org.symile.samediff.nn.EagerTextEncoder;
 import org.symile.samediff.nn.LayerNorm;
 import org.symile.samediff.nn.Linear;
@@ -47,17 +48,25 @@ public final class M3Model extends SameDiffModel {
     private final boolean missingness;
     private final M3Architecture architecture;
     private final TokenVocabulary vocabulary;
+    private final double textDropout;
+    /** The current step's dropout seed, drawn from its negatives' stream. */
+    private long stepSeed;
 
     public M3Model(M3Architecture a, LossSpec loss, RandomGenerator init) {
-        this(a, loss, init, 0);
+        this(a, loss, init, 0, 0);
     }
 
     /**
-     * A model whose steps are gradient-cached when {@code microRows} > 0 ({@code --micro_batch_sz}).
+     * A model whose steps are gradient-cached when {@code microRows} > 0 ({@code --micro_batch_sz}) and whose text
+     * encoder applies dropout {@code textDropout} while training ({@code --text_dropout}), its masks drawn from each
+     * step's seed and each row's index in the step's batch, so a cached step's two passes and a plain step of the
+     * same batch drop the same units.
      *
-     * @param microRows the rows encoded at once, or 0 for plain steps
+     * @param microRows   the rows encoded at once, or 0 for plain steps
+     * @param textDropout the dropout probability, 0 for none
      */
-    public M3Model(M3Architecture a, LossSpec loss, RandomGenerator init, int microRows) {
+    public M3Model(M3Architecture a, LossSpec loss, RandomGenerator init, int microRows, double textDropout) {
+        this.textDropout = textDropout;
         this.missingness = a.missingness();
         this.architecture = a;
         this.vocabulary = a.vocabulary();
@@ -105,13 +114,22 @@ public final class M3Model extends SameDiffModel {
     }
 
     @Override
-    protected Map<String, INDArray> placeholders(Batch batch, boolean training) {
+    protected void beginStep(Permutations negatives) {
+        if (textDropout > 0) {
+            stepSeed = negatives.nextSeed();
+        }
+    }
+
+    @Override
+    protected Map<String, INDArray> placeholders(Batch batch, Feed feed) {
         if (textPass != null) {
             textPass.close();
             textPass = null;
         }
+        EagerTextEncoder.Dropout dropout = feed.training() && textDropout > 0
+                ? new EagerTextEncoder.Dropout(textDropout, stepSeed, batch.firstRow()) : null;
         EagerTextEncoder.Pass pass = eagerText.forward(batch.get("ids"), batch.get("pos"), batch.get("mask"),
-                training);
+                feed.keep(), dropout);
         // the graph's variable takes the output (its gradient function keeps the array itself, so the previous
         // pass's output is freed only now that both point at the new one)
         sd.getVariable(TEXT_HIDDEN).setArray(pass.output());
@@ -119,7 +137,7 @@ public final class M3Model extends SameDiffModel {
             lastPass.releaseOutput();
         }
         lastPass = pass;
-        if (training) {
+        if (feed.keep()) {
             textPass = pass;
         }
         Map<String, INDArray> out = new LinkedHashMap<>();

@@ -42,9 +42,9 @@ import org.symile.samediff.SymileLoss;
  *
  * <p>With micro-batches ({@code --micro_batch_sz}, {@link #finish(List, long, LogitScale, LossSpec, LossForm, int)})
  * every step is gradient-cached ({@link GradientCache}): the loss is the surrogate of its eager form
- * ({@link SurrogateLossGraph}), phase 1 encodes each micro-batch through the evaluation feed (these models behave
- * the same in training and evaluation mode: no dropout, no batch statistics), phase 3 back-propagates each
- * micro-batch's slice of the representation gradients.
+ * ({@link SurrogateLossGraph}), phase 1 encodes each micro-batch in training mode without keeping activations
+ * ({@link Feed#ENCODE}), phase 3 encodes it again with phase 1's random choices and back-propagates its slice of
+ * the representation gradients ({@link Feed#BACKPROPAGATE}).
  */
 public abstract class SameDiffModel implements TrainableModel, GradientCache.Phases {
     protected final SameDiff sd = SameDiff.create();
@@ -115,8 +115,41 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
         this.stepOutputs = List.copyOf(outs);
     }
 
-    /** Placeholder values for one batch in training ({@code training} true) or evaluation mode. */
-    protected abstract Map<String, INDArray> placeholders(Batch batch, boolean training);
+    /** Why a batch feeds the graph. */
+    protected enum Feed {
+        /** Evaluation mode: no random choices, nothing kept. */
+        EVALUATE,
+        /** A plain training step: training mode, what the backward pass needs kept. */
+        TRAIN,
+        /** Phase 1 of a gradient-cached step: training mode (the step's random choices), nothing kept. */
+        ENCODE,
+        /** Phase 3 of a gradient-cached step: training mode with phase 1's random choices, kept for the backward. */
+        BACKPROPAGATE;
+
+        /** Whether the pass runs in training mode (random choices such as dropout applied). */
+        public boolean training() {
+            return this != EVALUATE;
+        }
+
+        /** Whether the pass keeps what a backward pass needs. */
+        public boolean keep() {
+            return this == TRAIN || this == BACKPROPAGATE;
+        }
+    }
+
+    /**
+     * Placeholder values for one batch. Random choices of training mode (dropout) must depend only on the step's
+     * seed ({@link #beginStep}) and each row's index in the step's batch ({@link Batch#firstRow()}), so that phase 1
+     * and phase 3 of a cached step, and a plain step of the same rows, make the same choices.
+     */
+    protected abstract Map<String, INDArray> placeholders(Batch batch, Feed feed);
+
+    /**
+     * Called before every training step's first pass ({@link #trainStep}, {@link #gradients}) with the step's
+     * negatives, from which a model with random choices draws their seed ({@link Permutations#nextSeed()}).
+     */
+    protected void beginStep(Permutations negatives) {
+    }
 
     /**
      * A graph input whose value the model computes outside the graph and sets before every execution (in
@@ -179,7 +212,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
 
     /** Graph outputs for a batch in evaluation mode (representations, for retrieval). */
     protected Map<String, INDArray> evaluate(Batch batch, String... outputs) {
-        return sd.output(placeholders(batch, false), outputs);
+        return sd.output(placeholders(batch, Feed.EVALUATE), outputs);
     }
 
     @Override
@@ -201,6 +234,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
         if (optimizer == null) {
             throw new IllegalStateException("useOptimizer was not called");
         }
+        beginStep(negatives);
         if (cache != null) {
             Gradients g = cache.gradients(batch, negatives);
             if (!g.arrays().isEmpty()) {
@@ -223,6 +257,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
     /** Gradients of the graph's loss, which is already the batch mean: {@code trainStep}'s, by variable name. */
     @Override
     public Gradients gradients(Batch batch, Permutations negatives) {
+        beginStep(negatives);
         if (cache != null) {
             return cache.gradients(batch, negatives);
         }
@@ -277,17 +312,22 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
         return params;
     }
 
-    /** Phase 1 of a cached step: the evaluation feed's representations, nothing kept (see the class comment). */
+    /**
+     * Phase 1 of a cached step (training mode) or a chunk of a cached evaluation: the representations, nothing kept
+     * (see the class comment).
+     */
     @Override
     public GradientCache.Encoded encode(Batch batch, boolean training) {
-        SurrogateLossGraph.Forward f = cachedLoss.forward(sd, placeholders(batch, false));
+        SurrogateLossGraph.Forward f = cachedLoss.forward(sd, placeholders(batch, training ? Feed.ENCODE
+                : Feed.EVALUATE));
         return new GradientCache.Encoded(f.representations(), f.logScale());
     }
 
     /** Phase 3 of a cached step: the gradients of the trained variables from the given representation gradients. */
     @Override
     public Map<String, INDArray> backpropagate(Batch batch, List<INDArray> gradients, double gradLogScale) {
-        Pass pass = backward(batch, feed -> cachedLoss.feedGradients(feed, gradients, gradLogScale));
+        Pass pass = backward(batch, Feed.BACKPROPAGATE, feed -> cachedLoss.feedGradients(feed, gradients,
+                gradLogScale));
         Map<String, INDArray> out = new LinkedHashMap<>();
         if (pass.grads() != null) {
             for (String v : trainable) {
@@ -303,11 +343,11 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
 
     /** Forward and backward in training mode; no gradients (null) when the loss is not finite. */
     private Pass backward(Batch batch, Permutations negatives) {
-        return backward(batch, feed -> loss.feed(sd, feed, batch.rows(), negatives));
+        return backward(batch, Feed.TRAIN, feed -> loss.feed(sd, feed, batch.rows(), negatives));
     }
 
     /** {@link #backward(Batch, Permutations)} with the loss's placeholders added by {@code lossFeed}. */
-    private Pass backward(Batch batch, Consumer<Map<String, INDArray>> lossFeed) {
+    private Pass backward(Batch batch, Feed why, Consumer<Map<String, INDArray>> lossFeed) {
         if (sd.getFunction("grad") == null) {
             sd.createGradFunction();
         }
@@ -315,7 +355,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
         if (ws) {
             workspace.attach(sd);
         }
-        Map<String, INDArray> feed = new HashMap<>(placeholders(batch, true));
+        Map<String, INDArray> feed = new HashMap<>(placeholders(batch, why));
         lossFeed.accept(feed);
         OutAndGrad result;
         if (ws) {
@@ -348,7 +388,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
         if (ws) {
             workspace.attach(sd);
         }
-        Map<String, INDArray> feed = placeholders(batch, false);
+        Map<String, INDArray> feed = placeholders(batch, Feed.EVALUATE);
         return inStepMemory(ws, () -> loss.value(sd, feed, batch.rows(), negatives));
     }
 

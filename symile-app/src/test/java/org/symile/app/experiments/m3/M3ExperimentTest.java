@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.symile.app.CliRunner;
 import org.symile.app.run.Checkpoint;
@@ -115,13 +115,15 @@ class M3ExperimentTest {
     /**
      * The gradient-cached step equals the plain one within float rounding (the model is FLOAT; the same equality is
      * tested to 1e-12 in DOUBLE on SameDiffModel): one batch of 50 encoded 8 rows at a time (7 micro-batches, the
-     * last 2 smaller), for Symile O(N) with the same permutations and for CLIP.
+     * last 2 smaller), for Symile O(N) with the same permutations and for CLIP, and with text dropout, whose masks
+     * both passes of the cached step and the plain step draw alike.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"symile", "clip"})
-    void aMicroBatchedStepIsThePlainStepWithinFloatRounding(String lossFn, @TempDir Path root) {
-        RunSpec plainSpec = RunSpec.fromFlags(flags(root, "--loss_fn", lossFn));
-        RunSpec cachedSpec = RunSpec.fromFlags(flags(root, "--loss_fn", lossFn, "--micro_batch_sz", "8"));
+    @CsvSource({"symile,0.0", "clip,0.0", "symile,0.3"})
+    void aMicroBatchedStepIsThePlainStepWithinFloatRounding(String lossFn, String dropout, @TempDir Path root) {
+        RunSpec plainSpec = RunSpec.fromFlags(flags(root, "--loss_fn", lossFn, "--text_dropout", dropout));
+        RunSpec cachedSpec = RunSpec.fromFlags(flags(root, "--loss_fn", lossFn, "--micro_batch_sz", "8",
+                "--text_dropout", dropout));
         try (M3Experiment plain = M3Experiment.open(plainSpec, null, EnumSet.of(Split.TRAIN, Split.VAL));
              M3Experiment cached = M3Experiment.open(cachedSpec, null, EnumSet.of(Split.TRAIN, Split.VAL))) {
             M3Model p = plain.buildModel(new RngStream(4), false);
@@ -157,14 +159,40 @@ class M3ExperimentTest {
         return m;
     }
 
-    /** A gradient-cached run resumed after its first epoch ends exactly where the uninterrupted one does. */
+    /**
+     * Text dropout acts in training only: a step's gradients change with it, the evaluation loss and the
+     * representations do not.
+     */
+    @Test
+    void textDropoutActsOnTrainingStepsOnly(@TempDir Path root) {
+        RunSpec plainSpec = RunSpec.fromFlags(flags(root));
+        RunSpec dropSpec = RunSpec.fromFlags(flags(root, "--text_dropout", "0.3"));
+        try (M3Experiment plain = M3Experiment.open(plainSpec, null, EnumSet.of(Split.TRAIN, Split.VAL));
+             M3Experiment drop = M3Experiment.open(dropSpec, null, EnumSet.of(Split.TRAIN, Split.VAL))) {
+            M3Model p = plain.buildModel(new RngStream(4), false);
+            M3Model d = drop.buildModel(new RngStream(4), false);
+            Batch b = plain.batches(Split.TRAIN).epoch(new RngStream(1)).next();
+            double lp = p.gradients(b, Permutations.random(new RngStream(2))).loss();
+            double ld = d.gradients(b, Permutations.random(new RngStream(2))).loss();
+            assertTrue(Math.abs(lp - ld) > 1e-4, "dropout changes the training loss: " + lp + " vs " + ld);
+            assertEquals(p.evalLoss(b, Permutations.random(new RngStream(3))), d.evalLoss(b,
+                    Permutations.random(new RngStream(3))), 0.0);
+            assertEquals(p.encode(b).get("r_text"), d.encode(b).get("r_text"));
+        }
+    }
+
+    /**
+     * A gradient-cached run (with text dropout) resumed after its first epoch ends exactly where the uninterrupted
+     * one does: the dropout masks come from the checkpointed negatives stream.
+     */
     @Test
     void microBatchedRunResumesExactly(@TempDir Path root) throws IOException {
-        assertEquals(0, CliRunner.run(tiny(root.resolve("whole"), "--micro_batch_sz", "16")).code());
-        assertEquals(0, CliRunner.run(tiny(root.resolve("cut"), "--micro_batch_sz", "16", "--epochs", "1")).code());
+        String[] cached = {"--micro_batch_sz", "16", "--text_dropout", "0.1"};
+        assertEquals(0, CliRunner.run(CliRunner.concat(tiny(root.resolve("whole")), cached)).code());
+        assertEquals(0, CliRunner.run(CliRunner.concat(tiny(root.resolve("cut"), "--epochs", "1"), cached)).code());
         Path last = CliRunner.onlyRun(root.resolve("cut")).resolve("last.ckpt");
-        CliRunner.Run r = CliRunner.run(tiny(root.resolve("cut"), "--micro_batch_sz", "16", "--ckpt_path",
-                last.toString()));
+        CliRunner.Run r = CliRunner.run(CliRunner.concat(tiny(root.resolve("cut"), "--ckpt_path", last.toString()),
+                cached));
         assertEquals(0, r.code(), r.err());
         Checkpoint a = Checkpoint.read(CliRunner.onlyRun(root.resolve("whole")).resolve("last.ckpt"));
         Checkpoint b = Checkpoint.read(CliRunner.onlyRun(root.resolve("cut")).resolve("last.ckpt"));

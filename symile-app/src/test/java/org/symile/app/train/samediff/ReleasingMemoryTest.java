@@ -56,7 +56,7 @@ class ReleasingMemoryTest {
         }
 
         @Override
-        protected Map<String, INDArray> placeholders(Batch batch, boolean training) {
+        protected Map<String, INDArray> placeholders(Batch batch, Feed feed) {
             return Map.of("a", batch.get("a"), "b", batch.get("b"), "c", batch.get("c"));
         }
     }

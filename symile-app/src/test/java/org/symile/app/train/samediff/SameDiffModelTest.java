@@ -58,7 +58,7 @@ class SameDiffModelTest {
         }
 
         @Override
-        protected Map<String, INDArray> placeholders(Batch batch, boolean training) {
+        protected Map<String, INDArray> placeholders(Batch batch, Feed feed) {
             return Map.of("a", batch.get("a"), "b", batch.get("b"), "c", batch.get("c"));
         }
     }
