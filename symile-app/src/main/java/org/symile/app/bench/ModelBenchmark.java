@@ -19,6 +19,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.Sgd;
 import org.nd4j.linalg.lossfunctions.LossFunctions;
+import org.symile.app.examples.BinaryXor8Example;
 import org.symile.app.experiments.m3.M3Architecture;
 import org.symile.app.experiments.m3.M3Model;
 import org.symile.app.experiments.mimic.MimicArchitecture;
@@ -30,8 +31,10 @@ import org.symile.app.spec.OptimizerSpec;
 import org.symile.app.train.Batch;
 import org.symile.app.train.RngStream;
 import org.symile.data.synthetic.BinaryXor;
+import org.symile.samediff.LossForm;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
+import org.symile.samediff.dl4j.SymileLabels;
 import org.symile.samediff.dl4j.TorchvisionResNet;
 import org.symile.samediff.nn.TextEncoder;
 
@@ -46,13 +49,17 @@ import org.symile.samediff.nn.TextEncoder;
  *   <li>{@code m3_step}: the Symile-M3 model at upstream's encoder widths and {@code --d} (see {@link #m3}); the
  *       same as {@code bench/pytorch_m3.py};</li>
  *   <li>{@code xor_step}, {@code xor_step_clip}: binary_xor's training step (Symile or CLIP) at its default sizes,
- *       whatever {@code --B} and {@code --d} say; the same as {@code bench/pytorch_xor.py --step}.</li>
+ *       whatever {@code --B} and {@code --d} say; the same as {@code bench/pytorch_xor.py --step};</li>
+ *   <li>{@code layer_step}, {@code layer_step_graph}: one DL4J {@code fit} of the 8-modality example's network
+ *       (eight Linear(1, 16) encoders, L2 normalisation, {@code SymileOutputLayer} with O(N) negatives, Adam with
+ *       decoupled weight decay) on a batch of 1000 with fresh negatives, the loss layer eager (the default) or as
+ *       its SameDiff graph; the same as {@code bench/pytorch_xor8.py --step}.</li>
  * </ul>
  */
 final class ModelBenchmark implements Benchmarks.Family {
     /** Benchmarks of whole models. */
     static final List<String> NAMES = List.of("resnet50_step", "resnet18_step", "mimic_step", "m3_step", "xor_step",
-            "xor_step_clip");
+            "xor_step_clip", "layer_step", "layer_step_graph");
     /** m3_step's text encoder: XLM-R large's first layer over a compacted vocabulary, sequences of 32 tokens. */
     static final TextEncoder.Config M3_TEXT = new TextEncoder.Config(10_000, 1024, 16, 4096, 514, 1, 1e-5, 1, true);
     static final int M3_SEQ = 32;
@@ -62,6 +69,8 @@ final class ModelBenchmark implements Benchmarks.Family {
     static final int XOR_DV = 5;
     static final int XOR_D = 16;
     static final int XOR_B = 1000;
+    /** The 8-modality example's defaults (d 16, batch 1000, as {@code XOR_D} and {@code XOR_B}). */
+    static final BinaryXor8Example.Config XOR8 = BinaryXor8Example.Config.defaults();
 
     /**
      * @param imageSize        S: side of the (square) image input
@@ -88,7 +97,7 @@ final class ModelBenchmark implements Benchmarks.Family {
         Sizes s = Sizes.of(c, name);
         Nd4j.getRandom().setSeed(0);
         Map<String, Object> extra = new LinkedHashMap<>();
-        if (!name.startsWith("xor") && !name.equals("m3_step")) {
+        if (!name.startsWith("xor") && !name.startsWith("layer_step") && !name.equals("m3_step")) {
             extra.put("image_size", s.imageSize());
             extra.put("base_width", s.baseWidth());
         }
@@ -111,16 +120,21 @@ final class ModelBenchmark implements Benchmarks.Family {
                 extra.put("d_v", XOR_DV);
                 yield xor(name.endsWith("clip") ? LossFn.CLIP : LossFn.SYMILE);
             }
+            case "layer_step", "layer_step_graph" -> {
+                extra.put("modalities", XOR8.modalities());
+                extra.put("loss_form", name.endsWith("graph") ? "graph" : "closed_form");
+                yield layerStep(name.endsWith("graph") ? LossForm.GRAPH : LossForm.CLOSED_FORM);
+            }
             default -> throw new IllegalArgumentException("--only: unknown benchmark '" + name + "'");
         };
-        boolean xor = name.startsWith("xor");
+        boolean xor = name.startsWith("xor") || name.startsWith("layer_step");
         int b = xor ? XOR_B : c.b();
         Timing.Stats stats = Timing.measure(body, c.warmup(), c.iters(), c.timeLimitSeconds());
         extra.put("samples_per_s", b / (stats.medianMs() / 1000));
         extra.put("peak_rss_mb", peakRssMb());
         boolean withD = name.equals("mimic_step") || name.equals("m3_step");
-        return new BenchResult(name, b, xor ? XOR_D : withD ? c.d() : 0, xor || name.equals("m3_step") ? 3 : 0, stats,
-                extra);
+        int m = name.startsWith("layer_step") ? XOR8.modalities() : xor || name.equals("m3_step") ? 3 : 0;
+        return new BenchResult(name, b, xor ? XOR_D : withD ? c.d() : 0, m, stats, extra);
     }
 
     private static Runnable resnet(TorchvisionResNet.Depth depth, int b, Sizes s) {
@@ -208,6 +222,33 @@ final class ModelBenchmark implements Benchmarks.Family {
         Permutations perms = Permutations.random(new SplittableRandom(1));
         int[] next = {0};
         return () -> model.trainStep(batches[next[0]++ % batches.length], perms);
+    }
+
+    /**
+     * One {@code fit} of the 8-modality example's network at its defaults on a batch of its training rows, with
+     * fresh O(N) negatives ({@link SymileLabels}) each step.
+     */
+    private static Runnable layerStep(LossForm form) {
+        ComputationGraph g = BinaryXor8Example.network(XOR8, form);
+        SplittableRandom rng = new SplittableRandom(0);
+        int n = XOR8.batchSz();
+        int m = XOR8.modalities();
+        float[][][] bits = new float[m][n][1];
+        for (int i = 0; i < n; i++) {
+            int parity = 0;
+            for (int k = 0; k < m - 1; k++) {
+                int v = rng.nextInt(2);
+                bits[k][i][0] = v;
+                parity ^= v;
+            }
+            bits[m - 1][i][0] = parity;
+        }
+        INDArray[] rows = new INDArray[m];
+        for (int k = 0; k < m; k++) {
+            rows[k] = Nd4j.createFromArray(bits[k]);
+        }
+        SymileLabels labels = new SymileLabels(XOR8.modalities(), NegativeSampling.N, new SplittableRandom(1));
+        return () -> g.fit(new MultiDataSet(rows, new INDArray[] {labels.labels(XOR8.batchSz())}));
     }
 
     /** The process's peak resident set size (VmHWM) in MiB, or -1 where /proc is not available. */

@@ -18,6 +18,7 @@ import org.nd4j.linalg.learning.config.Adam;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.spec.LossFn;
+import org.symile.samediff.LossForm;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.ZeroShot;
 import org.symile.samediff.dl4j.SymileOutputLayer;
@@ -84,6 +85,11 @@ public final class BinaryXor8Example {
 
     /** The network: inputs {@code v1..vM}, encoders {@code f1..}, normalisations {@code r1..}, layer "symile". */
     public static ComputationGraph network(Config c) {
+        return network(c, LossForm.CLOSED_FORM);
+    }
+
+    /** {@link #network(Config)} with the loss layer in the given form (the eager default, or the SameDiff graph). */
+    public static ComputationGraph network(Config c, LossForm form) {
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
                 .seed(c.seed()).dataType(DataType.FLOAT).updater(new Adam(c.lr()))
                 .weightDecay(c.weightDecay(), true).weightDecayBias(c.weightDecay(), true)
@@ -105,7 +111,7 @@ public final class BinaryXor8Example {
         b.addVertex("merge", new MergeVertex(), reps);
         b.addLayer("symile", new SymileOutputLayer.Builder().numModalities(c.modalities()).embeddingSize(c.d())
                 .negativeSampling(NegativeSampling.N).lossFn(c.lossFn().flag()).logitScaleInit(c.logitScaleInit())
-                .build(), "merge");
+                .lossForm(form).build(), "merge");
         b.setOutputs("symile");
         ComputationGraph g = new ComputationGraph(b.build());
         g.init();

@@ -38,6 +38,26 @@ class BenchCommandTest {
         assertTrue(r.out().contains("median_ms"), r.out());
     }
 
+    /** The layer benchmarks run the 8-modality example's network at its sizes, in the form they name. */
+    @Test
+    void layerStepsReportTheExampleSizesAndTheirForm(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("bench.json");
+        CliRunner.Run r = CliRunner.run("bench", "--only", "layer_step,layer_step_graph", "--warmup", "1",
+                "--iters", "3", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(json.toFile());
+        assertEquals(2, rows.size());
+        for (JsonNode row : rows) {
+            assertEquals(1000, row.get("B").asInt());
+            assertEquals(16, row.get("d").asInt());
+            assertEquals(8, row.get("M").asInt());
+            assertTrue(row.get("median_ms").asDouble() > 0, row.toString());
+            assertTrue(row.get("peak_rss_mb").asDouble() > 0, row.toString());
+        }
+        assertEquals("closed_form", rows.get(0).get("loss_form").asText());
+        assertEquals("graph", rows.get(1).get("loss_form").asText());
+    }
+
     @Test
     void badFlagsExitWithUsageStatus() {
         CliRunner.Run r = CliRunner.run("bench", "--B", "1");
@@ -68,6 +88,6 @@ class BenchCommandTest {
         for (String name : Benchmarks.NAMES) {
             assertTrue(help.contains(name + ",") || help.contains(name + " "), name + " missing from --help");
         }
-        assertEquals(16, Benchmarks.NAMES.size());
+        assertEquals(18, Benchmarks.NAMES.size());
     }
 }

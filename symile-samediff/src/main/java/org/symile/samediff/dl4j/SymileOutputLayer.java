@@ -1,11 +1,15 @@
 package org.symile.samediff.dl4j;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
 import org.deeplearning4j.nn.conf.layers.samediff.SameDiffOutputLayer;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
@@ -14,6 +18,7 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.symile.samediff.ClipLoss;
 import org.symile.samediff.LogitScale;
+import org.symile.samediff.LossForm;
 import org.symile.samediff.LossGraph;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.SymileLoss;
@@ -53,6 +58,8 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
     private String lossFn;
     private double logitScaleInit;
     private boolean cachedGradients;
+    /** Absent from configurations saved before the eager form existed, which then get it. */
+    private LossForm lossForm = LossForm.CLOSED_FORM;
 
     /** For JSON deserialisation. */
     protected SymileOutputLayer() {
@@ -65,6 +72,29 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         this.lossFn = b.lossFn;
         this.logitScaleInit = b.logitScaleInit;
         this.cachedGradients = b.cachedGradients;
+        this.lossForm = b.lossForm;
+    }
+
+    /**
+     * The runtime layer: by default the eager one ({@link LossForm#CLOSED_FORM}: the score and gradients from the
+     * closed forms, no SameDiff graph); with {@link LossForm#GRAPH} DL4J's SameDiff output layer running
+     * {@link #defineLayer}. Both give the same score and gradients (to rounding).
+     */
+    @Override
+    public org.deeplearning4j.nn.api.Layer instantiate(NeuralNetConfiguration conf,
+                                                       Collection<TrainingListener> trainingListeners,
+                                                       int layerIndex, INDArray layerParamsView,
+                                                       boolean initializeParams, DataType networkDataType) {
+        if (lossForm == LossForm.GRAPH) {
+            return super.instantiate(conf, trainingListeners, layerIndex, layerParamsView, initializeParams,
+                    networkDataType);
+        }
+        EagerLossLayer layer = new EagerLossLayer(conf, networkDataType);
+        layer.setIndex(layerIndex);
+        layer.setParamsViewArray(layerParamsView);
+        layer.setParamTable(initializer().init(conf, layerParamsView, initializeParams));
+        layer.setConf(conf);
+        return layer;
     }
 
     @Override
@@ -189,6 +219,15 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         this.logitScaleInit = logitScaleInit;
     }
 
+    /** How the layer computes its loss: {@link LossForm#CLOSED_FORM} (eager, the default) or the SameDiff graph. */
+    public LossForm getLossForm() {
+        return lossForm;
+    }
+
+    public void setLossForm(LossForm lossForm) {
+        this.lossForm = lossForm;
+    }
+
     /** Whether the labels carry cached representation gradients instead of the loss's negatives. */
     public boolean isCachedGradients() {
         return cachedGradients;
@@ -206,6 +245,7 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         private String lossFn = "symile";
         private double logitScaleInit = Math.log(1 / 0.07);
         private boolean cachedGradients;
+        private LossForm lossForm = LossForm.CLOSED_FORM;
 
         /** Number of modalities M ≥ 2 concatenated in the input. */
         public Builder numModalities(int m) {
@@ -245,7 +285,20 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
             return this;
         }
 
+        /**
+         * {@link LossForm#CLOSED_FORM} (default): score and gradients computed eagerly in closed form, once per
+         * step; {@link LossForm#GRAPH}: the loss as a SameDiff graph inside DL4J's SameDiff output layer (slower:
+         * DL4J runs it twice per step), for comparison.
+         */
+        public Builder lossForm(LossForm form) {
+            this.lossForm = form;
+            return this;
+        }
+
         public SymileOutputLayer build() {
+            if (lossForm == null) {
+                throw new IllegalArgumentException("lossForm: expected CLOSED_FORM or GRAPH, got null");
+            }
             if (numModalities < 2) {
                 throw new IllegalArgumentException("numModalities: expected M >= 2, got " + numModalities);
             }

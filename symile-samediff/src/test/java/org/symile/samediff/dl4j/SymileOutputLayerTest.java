@@ -17,6 +17,7 @@ import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,6 +28,7 @@ import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.symile.samediff.EagerLoss;
 import org.symile.samediff.LossEvaluator;
+import org.symile.samediff.LossForm;
 import org.symile.samediff.LossGradients;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
@@ -42,6 +44,11 @@ class SymileOutputLayerTest {
 
     private static ComputationGraph graph(NegativeSampling ns, String lossFn, IUpdater updater, DataType dt,
                                           boolean cached) {
+        return graph(ns, lossFn, updater, dt, cached, LossForm.CLOSED_FORM);
+    }
+
+    private static ComputationGraph graph(NegativeSampling ns, String lossFn, IUpdater updater, DataType dt,
+                                          boolean cached, LossForm form) {
         ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
                 .seed(7).dataType(dt).updater(updater).graphBuilder()
                 .addInputs("in0", "in1", "in2")
@@ -52,7 +59,7 @@ class SymileOutputLayerTest {
         }
         b.addVertex("merge", new MergeVertex(), "enc0", "enc1", "enc2");
         b.addLayer("symile", new SymileOutputLayer.Builder().numModalities(M).embeddingSize(D)
-                .negativeSampling(ns).lossFn(lossFn).logitScaleInit(0.2).cachedGradients(cached).build(), "merge");
+                .negativeSampling(ns).lossFn(lossFn).logitScaleInit(0.2).cachedGradients(cached).lossForm(form).build(), "merge");
         b.setOutputs("symile");
         ComputationGraph g = new ComputationGraph(b.build());
         g.init();
@@ -69,20 +76,21 @@ class SymileOutputLayerTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"n,symile", "n_squared,symile", "n,clip"})
-    void passesGradientCheckUtil(String ns, String lossFn) {
+    @CsvSource({"n,symile,CLOSED_FORM", "n_squared,symile,CLOSED_FORM", "n,clip,CLOSED_FORM", "n,symile,GRAPH",
+            "n_squared,symile,GRAPH", "n,clip,GRAPH"})
+    void passesGradientCheckUtil(String ns, String lossFn, LossForm form) {
         NegativeSampling sampling = NegativeSampling.fromFlag(ns);
         DataType before = Nd4j.dataType();
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         try {
-            check(sampling, ns, lossFn);
+            check(sampling, ns, lossFn, form);
         } finally {
             Nd4j.setDefaultDataTypes(before, before);
         }
     }
 
-    private static void check(NegativeSampling sampling, String ns, String lossFn) {
-        ComputationGraph g = graph(sampling, lossFn, new NoOp(), DataType.DOUBLE);
+    private static void check(NegativeSampling sampling, String ns, String lossFn, LossForm form) {
+        ComputationGraph g = graph(sampling, lossFn, new NoOp(), DataType.DOUBLE, false, form);
         INDArray labels = new SymileLabels(M, sampling, new SplittableRandom(1)).labels(5).castTo(DataType.DOUBLE);
         boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.GraphConfig().net(g)
                 .inputs(inputs(5, 11, DataType.DOUBLE)).labels(new INDArray[] {labels})
@@ -91,12 +99,13 @@ class SymileOutputLayerTest {
     }
 
     /** With cached gradients the layer's objective is Σ input ⊙ G + log(s)·g: its gradients, checked numerically. */
-    @Test
-    void withCachedGradientsPassesGradientCheckUtil() {
+    @ParameterizedTest
+    @EnumSource(LossForm.class)
+    void withCachedGradientsPassesGradientCheckUtil(LossForm form) {
         DataType before = Nd4j.dataType();
         Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
         try {
-            ComputationGraph g = graph(NegativeSampling.N, "symile", new NoOp(), DataType.DOUBLE, true);
+            ComputationGraph g = graph(NegativeSampling.N, "symile", new NoOp(), DataType.DOUBLE, true, form);
             Nd4j.getRandom().setSeed(4);
             List<INDArray> grads = new ArrayList<>();
             for (int k = 0; k < M; k++) {
@@ -156,6 +165,76 @@ class SymileOutputLayerTest {
         cached.computeGradientAndScore();
         INDArray got = cached.getFlattenedGradients();
         assertEquals(0, expected.sub(got).amaxNumber().doubleValue(), 1e-12);
+    }
+
+    /**
+     * The eager layer (the default) and the SameDiff graph form agree in DOUBLE to 1e-12: the score, the flat
+     * gradients (encoders and log-scale), the cached-gradients objective, and the parameters after three Adam steps
+     * of {@code fit}; also with M = 4 and d = 5 for O(N).
+     */
+    @ParameterizedTest
+    @CsvSource({"n,symile,false,3", "n_squared,symile,false,3", "n,clip,false,3", "n,symile,true,3",
+            "n,symile,false,4", "n,clip,false,4"})
+    void theEagerLayerEqualsTheGraphForm(String ns, String lossFn, boolean cached, int m) {
+        NegativeSampling sampling = NegativeSampling.fromFlag(ns);
+        ComputationGraph eager = wideGraph(m, sampling, lossFn, cached, LossForm.CLOSED_FORM);
+        ComputationGraph graph = wideGraph(m, sampling, lossFn, cached, LossForm.GRAPH);
+        assertEquals(graph.params(), eager.params());
+        int rows = 7;
+        Nd4j.getRandom().setSeed(31);
+        INDArray[] in = new INDArray[m];
+        for (int k = 0; k < m; k++) {
+            in[k] = Nd4j.rand(DataType.DOUBLE, rows, 2).subi(0.5);
+        }
+        SplittableRandom r = new SplittableRandom(6);
+        for (int step = 0; step < 3; step++) {
+            INDArray labels;
+            if (cached) {
+                List<INDArray> g = new ArrayList<>();
+                for (int k = 0; k < m; k++) {
+                    g.add(Nd4j.randn(DataType.DOUBLE, rows, 5));
+                }
+                labels = SymileOutputLayer.cachedLabels(g, r.nextDouble() - 0.5);
+            } else {
+                labels = new SymileLabels(m, sampling, r).labels(rows).castTo(DataType.DOUBLE);
+            }
+            for (ComputationGraph net : List.of(eager, graph)) {
+                net.setInputs(in);
+                net.setLabels(labels);
+                net.computeGradientAndScore();
+            }
+            assertEquals(graph.score(), eager.score(), 1e-12 * Math.max(1, Math.abs(graph.score())));
+            assertEquals(0, graph.getFlattenedGradients().sub(eager.getFlattenedGradients()).amaxNumber()
+                    .doubleValue(), 1e-12);
+            MultiDataSet batch = new MultiDataSet(in, new INDArray[] {labels});
+            assertEquals(graph.score(batch), eager.score(batch), 1e-12 * Math.max(1, Math.abs(graph.score())));
+            eager.fit(batch);
+            graph.fit(batch);
+            assertEquals(0, graph.params().sub(eager.params()).amaxNumber().doubleValue(), 1e-12);
+        }
+    }
+
+    private static ComputationGraph wideGraph(int m, NegativeSampling ns, String lossFn, boolean cached,
+                                              LossForm form) {
+        ComputationGraphConfiguration.GraphBuilder b = new NeuralNetConfiguration.Builder()
+                .seed(3).dataType(DataType.DOUBLE).updater(new Adam(0.05)).weightDecay(0.01, true).graphBuilder();
+        String[] enc = new String[m];
+        for (int k = 0; k < m; k++) {
+            b.addInputs("in" + k);
+            enc[k] = "enc" + k;
+            b.addLayer(enc[k], new DenseLayer.Builder().nIn(2).nOut(5).activation(Activation.TANH).build(),
+                    "in" + k);
+        }
+        InputType[] types = new InputType[m];
+        java.util.Arrays.fill(types, InputType.feedForward(2));
+        b.setInputTypes(types);
+        b.addVertex("merge", new MergeVertex(), enc);
+        b.addLayer("symile", new SymileOutputLayer.Builder().numModalities(m).embeddingSize(5).negativeSampling(ns)
+                .lossFn(lossFn).logitScaleInit(0.3).cachedGradients(cached).lossForm(form).build(), "merge");
+        b.setOutputs("symile");
+        ComputationGraph g = new ComputationGraph(b.build());
+        g.init();
+        return g;
     }
 
     @Test
@@ -222,6 +301,19 @@ class SymileOutputLayerTest {
                 .getLayerConf().getLayer();
         assertTrue(cached.isCachedGradients());
         assertTrue(!layer.isCachedGradients());
+        assertEquals(LossForm.CLOSED_FORM, layer.getLossForm());
+        ComputationGraph graphForm = graph(NegativeSampling.N, "symile", new NoOp(), DataType.FLOAT, false,
+                LossForm.GRAPH);
+        String json = graphForm.getConfiguration().toJson();
+        SymileOutputLayer back2 = (SymileOutputLayer) ((org.deeplearning4j.nn.conf.graph.LayerVertex)
+                ComputationGraphConfiguration.fromJson(json).getVertices().get("symile")).getLayerConf().getLayer();
+        assertEquals(LossForm.GRAPH, back2.getLossForm());
+        // a configuration saved before the field existed gets the eager form
+        String old = json.replace("\"lossForm\" : \"GRAPH\",", "");
+        assertTrue(old.length() < json.length(), "the field was removed from " + json);
+        SymileOutputLayer back3 = (SymileOutputLayer) ((org.deeplearning4j.nn.conf.graph.LayerVertex)
+                ComputationGraphConfiguration.fromJson(old).getVertices().get("symile")).getLayerConf().getLayer();
+        assertEquals(LossForm.CLOSED_FORM, back3.getLossForm());
     }
 
     @Test
