@@ -53,7 +53,8 @@ final class CachedGraphSteps implements GradientCache.Phases {
         if (merged.closeable()) {
             merged.close();
         }
-        model.releaseFreeMemoryAfter(batch.rows());
+        // phase 1 keeps no activations: handing malloc's free memory back here would only make phase 3 fault the
+        // same pages in again
         return new GradientCache.Encoded(reps, Math.log(model.logitScale()));
     }
 
