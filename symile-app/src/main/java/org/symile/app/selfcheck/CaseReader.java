@@ -51,6 +51,23 @@ final class CaseReader {
         return n.asInt();
     }
 
+    /** An array of integers, each in [0, bound). */
+    int[] indices(String field, int bound) {
+        JsonNode n = node(field);
+        if (!n.isArray() || n.isEmpty()) {
+            throw error(field, "expected a non-empty array of indices, got " + n);
+        }
+        int[] out = new int[n.size()];
+        for (int i = 0; i < out.length; i++) {
+            JsonNode v = n.get(i);
+            if (!v.canConvertToInt() || v.asInt() < 0 || v.asInt() >= bound) {
+                throw error(field, "expected indices in [0, " + bound + "), got " + v);
+            }
+            out[i] = v.asInt();
+        }
+        return out;
+    }
+
     /** A [rows][cols] array of numbers; -1 accepts any size in that dimension. */
     double[][] matrix(String field, int rows, int cols) {
         return matrix(node(field), field, rows, cols);

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.symile.app.spec.LossFn;
 import org.symile.samediff.NegativeSampling;
+import org.symile.samediff.TupleObjective;
 
 /**
  * One reference case of {@code shared/testvectors}: float64 inputs and expected outputs computed independently
@@ -31,6 +32,20 @@ public sealed interface ReferenceCase {
                     double[][] expectedSymile, double[][] expectedClip) implements ReferenceCase {
     }
 
+    /**
+     * A GRAM or TRIANGLE loss case: representations [M][B][d], the anchors whose losses are averaged, the label
+     * smoothing, log(s), expected loss and gradients.
+     */
+    record TupleLoss(String name, TupleObjective objective, int[] anchors, double labelSmoothing, double logScale,
+                     double[][][] reps, double expectedLoss, double[][][] expectedGrads,
+                     double expectedGradLogScale) implements ReferenceCase {
+    }
+
+    /** GRAM or TRIANGLE zero-shot scores: candidates [C][d], queries [M-1][Q][d], expected scores [Q][C]. */
+    record TupleZeroShot(String name, TupleObjective objective, double logScale, double[][] candidates,
+                         double[][][] queries, double[][] expected) implements ReferenceCase {
+    }
+
     /** Information terms of binary XOR per d_v: rows of {p_hat, mi_a_c, mi_b_c, mi_a_b_given_c, …}. */
     record Informations(String name, JsonNode table) implements ReferenceCase {
     }
@@ -53,6 +68,12 @@ public sealed interface ReferenceCase {
         }
         CaseReader r = new CaseReader(name, root);
         if (r.has("loss_fn")) {
+            String fn = r.text("loss_fn");
+            for (TupleObjective o : TupleObjective.values()) {
+                if (o.flag().equals(fn)) {
+                    return r.has("expected_scores") ? parseTupleZeroShot(r, o) : parseTupleLoss(r, o);
+                }
+            }
             return parseLoss(r);
         }
         if (r.has("expected_symile_scores")) {
@@ -74,7 +95,7 @@ public sealed interface ReferenceCase {
         try {
             lossFn = LossFn.fromFlag(r.text("loss_fn"));
         } catch (IllegalArgumentException e) {
-            throw r.error("loss_fn", "expected symile or clip, got '" + r.text("loss_fn") + "'");
+            throw r.error("loss_fn", "expected symile, clip, gram or triangle, got '" + r.text("loss_fn") + "'");
         }
         int m = r.integer("M");
         int b = r.integer("B");
@@ -97,6 +118,42 @@ public sealed interface ReferenceCase {
         double gradScale = r.number("expected_grad_log_logit_scale");
         int[][][] perms = ns == NegativeSampling.N ? r.permutations("permutations", m, b) : null;
         return new Loss(r.file(), lossFn, ns, logScale, reps, expectedLoss, grads, gradScale, perms);
+    }
+
+    private static TupleLoss parseTupleLoss(CaseReader r, TupleObjective o) {
+        int m = r.integer("M");
+        int b = r.integer("B");
+        int d = r.integer("d");
+        if (m < 2 || b < 2 || d < 1) {
+            throw r.error("M", "expected M >= 2, B >= 2, d >= 1, got M=" + m + " B=" + b + " d=" + d);
+        }
+        try {
+            o.checkModalities(m);
+        } catch (IllegalArgumentException e) {
+            throw r.error("M", e.getMessage());
+        }
+        double eps = r.number("label_smoothing");
+        if (!(eps >= 0 && eps < 1)) {
+            throw r.error("label_smoothing", "expected a number in [0, 1), got " + eps);
+        }
+        return new TupleLoss(r.file(), o, r.indices("anchors", m), eps, r.number("log_logit_scale"),
+                r.matrices("representations", m, b, d), r.number("expected_loss"),
+                r.matrices("expected_grad_representations", m, b, d), r.number("expected_grad_log_logit_scale"));
+    }
+
+    private static TupleZeroShot parseTupleZeroShot(CaseReader r, TupleObjective o) {
+        double[][] cand = r.matrix("candidates", -1, -1);
+        double[][][] queries = r.matrices("queries", -1, -1, cand[0].length);
+        if (queries.length == 0) {
+            throw r.error("queries", "expected at least one query modality");
+        }
+        try {
+            o.checkModalities(queries.length + 1);
+        } catch (IllegalArgumentException e) {
+            throw r.error("queries", e.getMessage());
+        }
+        return new TupleZeroShot(r.file(), o, r.number("log_logit_scale"), cand, queries,
+                r.matrix("expected_scores", queries[0].length, cand.length));
     }
 
     private static ZeroShot parseZeroShot(CaseReader r) {

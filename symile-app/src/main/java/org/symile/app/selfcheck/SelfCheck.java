@@ -15,9 +15,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.symile.app.spec.LossFn;
 import org.symile.samediff.LossEvaluator;
+import org.symile.samediff.LossForm;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 import org.symile.samediff.SymileLoss;
+import org.symile.samediff.TupleObjectiveLoss;
 import org.symile.samediff.ZeroShot;
 
 /**
@@ -107,6 +109,11 @@ public final class SelfCheck {
                     if (loss.negativeSampling() == NegativeSampling.N_SQUARED) {
                         rows.add(checkLoss(loss, dt, true));
                     }
+                } else if (c instanceof ReferenceCase.TupleLoss t) {
+                    rows.add(checkTupleLoss(t, dt, LossForm.GRAPH));
+                    rows.add(checkTupleLoss(t, dt, LossForm.CLOSED_FORM));
+                } else if (c instanceof ReferenceCase.TupleZeroShot z) {
+                    rows.add(checkTupleZeroShot(z, dt));
                 } else if (c instanceof ReferenceCase.ZeroShot z) {
                     rows.add(checkZeroShot(z, dt, ZeroShot.Score.SYMILE));
                     rows.add(checkZeroShot(z, dt, ZeroShot.Score.CLIP));
@@ -141,17 +148,49 @@ public final class SelfCheck {
             reps.add(Nd4j.createFromArray(r).castTo(dt));
         }
         Permutations perms = c.permutations() == null ? null : Permutations.fixed(c.permutations());
-        LossEvaluator.Result res = eval.evaluate(reps, c.logScale(), perms);
+        return lossRow(c.name(), variant, dt, eval.evaluate(reps, c.logScale(), perms), c.expectedLoss(),
+                c.expectedGrads(), c.expectedGradLogScale());
+    }
+
+    /** The row of a loss case: the errors of the value, the representation gradients and ∂/∂log s. */
+    private static Row lossRow(String name, String variant, DataType dt, LossEvaluator.Result res,
+                               double expectedLoss, double[][][] expectedGrads, double expectedGradLogScale) {
         boolean abs = dt == DataType.DOUBLE;
-        double lossErr = error(c.expectedLoss(), res.loss(), Math.abs(c.expectedLoss()), abs);
-        double scaleErr = error(c.expectedGradLogScale(), res.gradLogScale(), Math.abs(c.expectedGradLogScale()),
-                abs);
+        double lossErr = error(expectedLoss, res.loss(), Math.abs(expectedLoss), abs);
+        double scaleErr = error(expectedGradLogScale, res.gradLogScale(), Math.abs(expectedGradLogScale), abs);
         double gradErr = 0;
-        for (int m = 0; m < c.expectedGrads().length; m++) {
+        for (int m = 0; m < expectedGrads.length; m++) {
             double[][] g = res.gradients().get(m).castTo(DataType.DOUBLE).toDoubleMatrix();
-            gradErr = Math.max(gradErr, maxError(c.expectedGrads()[m], g, abs));
+            gradErr = Math.max(gradErr, maxError(expectedGrads[m], g, abs));
         }
-        return new Row(c.name(), variant, dt, lossErr, gradErr, scaleErr, abs ? DOUBLE_TOL : FLOAT_TOL);
+        return new Row(name, variant, dt, lossErr, gradErr, scaleErr, abs ? DOUBLE_TOL : FLOAT_TOL);
+    }
+
+    private static Row checkTupleLoss(ReferenceCase.TupleLoss c, DataType dt, LossForm form) {
+        TupleObjectiveLoss loss = new TupleObjectiveLoss(c.objective(), c.labelSmoothing(), c.anchors());
+        if (form == LossForm.GRAPH && c.reps().length > TupleObjectiveLoss.GRAPH_MAX_MODALITIES) {
+            form = LossForm.CLOSED_FORM;
+        }
+        LossEvaluator eval = new LossEvaluator(loss.withForm(form)::build, dt);
+        List<INDArray> reps = new ArrayList<>();
+        for (double[][] r : c.reps()) {
+            reps.add(Nd4j.createFromArray(r).castTo(dt));
+        }
+        String variant = c.objective().flag() + (form == LossForm.GRAPH ? "" : " closed form");
+        return lossRow(c.name(), variant, dt, eval.evaluate(reps, c.logScale(), null), c.expectedLoss(),
+                c.expectedGrads(), c.expectedGradLogScale());
+    }
+
+    private static Row checkTupleZeroShot(ReferenceCase.TupleZeroShot c, DataType dt) {
+        List<INDArray> queries = new ArrayList<>();
+        for (double[][] q : c.queries()) {
+            queries.add(Nd4j.createFromArray(q).castTo(dt));
+        }
+        double[][] got = TupleObjectiveLoss.zeroShotScores(c.objective(), Nd4j.createFromArray(c.candidates())
+                .castTo(dt), queries, c.logScale()).castTo(DataType.DOUBLE).toDoubleMatrix();
+        boolean abs = dt == DataType.DOUBLE;
+        return new Row(c.name(), "zero-shot " + c.objective().flag(), dt, maxError(c.expected(), got, abs), 0, 0,
+                abs ? DOUBLE_TOL : FLOAT_TOL);
     }
 
     private static Row checkZeroShot(ReferenceCase.ZeroShot c, DataType dt, ZeroShot.Score score) {

@@ -19,10 +19,35 @@ class SelfCheckCommandTest {
         assertTrue(r.out().contains("0 mismatches"), r.out());
         // every bundled case shows up, in both float types where that applies
         for (String name : new String[] {"clip_M3.json", "symile_n_M4.json", "symile_n_squared_M4.json",
-                "xor_informations.json", "zeroshot_scores.json"}) {
+                "xor_informations.json", "zeroshot_scores.json", "gram_M4_all.json", "triangle_M3_anchor0.json",
+                "gram_zeroshot_M3.json", "triangle_zeroshot_M3.json"}) {
             assertTrue(r.out().contains(name), name);
         }
         assertTrue(r.out().contains("symile n_squared lean"), r.out());
+        assertTrue(r.out().contains("gram closed form") && r.out().contains("zero-shot triangle"), r.out());
+    }
+
+    /** GRAM and TRIANGLE cases in the shared format are read from any directory; a changed value is a mismatch. */
+    @Test
+    void tupleObjectiveCasesFromADirectory(@TempDir Path dir) throws IOException {
+        for (String f : new String[] {"gram_M3_anchor0.json", "triangle_zeroshot_M3.json"}) {
+            Files.write(dir.resolve(f), getClass().getResourceAsStream("/org/symile/samediff/testvectors/" + f)
+                    .readAllBytes());
+        }
+        CliRunner.Run r = CliRunner.run("selfcheck", "--vectors", dir.toString());
+        assertEquals(0, r.code(), r.err() + r.out());
+        assertTrue(r.out().contains("0 mismatches") && r.out().contains("gram_M3_anchor0.json"), r.out());
+        String text = Files.readString(dir.resolve("gram_M3_anchor0.json"));
+        Files.writeString(dir.resolve("gram_M3_anchor0.json"),
+                text.replaceFirst("\"label_smoothing\":\\s*[-0-9.eE+]+", "\"label_smoothing\": 0.0"));
+        r = CliRunner.run("selfcheck", "--vectors", dir.toString());
+        assertEquals(1, r.code(), r.out());
+        assertTrue(r.out().contains("MISMATCH"), r.out());
+        Files.writeString(dir.resolve("gram_M3_anchor0.json"),
+                text.replaceFirst("\"anchors\":\\s*\\[\\s*0\\s*\\]", "\"anchors\": [5]"));
+        r = CliRunner.run("selfcheck", "--vectors", dir.toString());
+        assertEquals(2, r.code(), r.out());
+        assertTrue(r.err().contains("gram_M3_anchor0.json") && r.err().contains("anchors"), r.err());
     }
 
     @Test

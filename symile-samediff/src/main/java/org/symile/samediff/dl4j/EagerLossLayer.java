@@ -18,11 +18,12 @@ import org.symile.samediff.LossGradients;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 import org.symile.samediff.SymileLoss;
+import org.symile.samediff.TupleObjectiveLoss;
 
 /**
  * The runtime layer of a {@link SymileOutputLayer} in its default, eager form: the score and the input's and
  * log-scale's gradients come straight from the project's eager losses ({@link EagerLoss}: Symile O(N) and CLIP in
- * closed form, Symile O(N²) chunk by chunk), with no SameDiff graph in between. DL4J asks an output layer for its
+ * closed form, Symile O(N²) chunk by chunk, GRAM and TRIANGLE in theirs), with no SameDiff graph in between. DL4J asks an output layer for its
  * gradients first and its score afterwards, on the same input and labels; the loss of the backward pass is kept
  * and returned as the score, so a {@code fit} step computes the loss once (the graph form computes it twice: a
  * forward-and-backward session, then a forward one for the score).
@@ -53,7 +54,8 @@ final class EagerLossLayer extends org.deeplearning4j.nn.layers.samediff.SameDif
     private EagerLoss loss() {
         if (loss == null) {
             SymileOutputLayer c = config();
-            loss = "clip".equals(c.getLossFn()) ? EagerLoss.clip()
+            TupleObjectiveLoss tuple = c.tupleLoss();
+            loss = tuple != null ? tuple.eager() : "clip".equals(c.getLossFn()) ? EagerLoss.clip()
                     : EagerLoss.symile(SymileLoss.Config.of(NegativeSampling.fromFlag(c.getNegativeSampling())));
         }
         return loss;
@@ -162,7 +164,7 @@ final class EagerLossLayer extends org.deeplearning4j.nn.layers.samediff.SameDif
     /** The O(N) permutations the labels carry (column a·(M−1)+k: non-anchor k of anchor a), or none. */
     private Permutations permutations(int m) {
         if (NegativeSampling.fromFlag(config().getNegativeSampling()) != NegativeSampling.N
-                || "clip".equals(config().getLossFn())) {
+                || !"symile".equals(config().getLossFn())) {
             return (a, k, b) -> {
                 throw new IllegalStateException("no sampled negatives with this loss");
             };

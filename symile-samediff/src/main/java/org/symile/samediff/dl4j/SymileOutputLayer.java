@@ -22,9 +22,11 @@ import org.symile.samediff.LossForm;
 import org.symile.samediff.LossGraph;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.SymileLoss;
+import org.symile.samediff.TupleObjective;
+import org.symile.samediff.TupleObjectiveLoss;
 
 /**
- * Symile (or pairwise CLIP) as the output layer of a DL4J {@code ComputationGraph}.
+ * Symile (or pairwise CLIP, GRAM, TRIANGLE) as the output layer of a DL4J {@code ComputationGraph}.
  *
  * <p>The layer's input is the concatenation of M per-modality embeddings, [mb, M·d], typically from a
  * {@code MergeVertex} of M encoders. The layer owns one trainable parameter, {@value #LOGIT_SCALE} (log s, shape
@@ -60,12 +62,19 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
     private boolean cachedGradients;
     /** Absent from configurations saved before the eager form existed, which then get it. */
     private LossForm lossForm = LossForm.CLOSED_FORM;
+    /** GRAM and TRIANGLE only: label smoothing ε and the anchors whose losses are averaged (null: all). */
+    private double labelSmoothing;
+    private int[] anchors;
 
     /** For JSON deserialisation. */
     protected SymileOutputLayer() {
     }
 
     protected SymileOutputLayer(Builder b) {
+        this(b, Double.isNaN(b.labelSmoothing) ? 0 : b.labelSmoothing);
+    }
+
+    private SymileOutputLayer(Builder b, double labelSmoothing) {
         this.numModalities = b.numModalities;
         this.embeddingSize = b.embeddingSize;
         this.negativeSampling = b.negativeSampling.flag();
@@ -73,6 +82,18 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         this.logitScaleInit = b.logitScaleInit;
         this.cachedGradients = b.cachedGradients;
         this.lossForm = b.lossForm;
+        this.labelSmoothing = labelSmoothing;
+        this.anchors = b.anchors == null ? null : b.anchors.clone();
+    }
+
+    /** The GRAM or TRIANGLE loss this layer computes, or null for Symile and CLIP. */
+    TupleObjectiveLoss tupleLoss() {
+        for (TupleObjective o : TupleObjective.values()) {
+            if (o.flag().equals(lossFn)) {
+                return new TupleObjectiveLoss(o, labelSmoothing, anchors);
+            }
+        }
+        return null;
     }
 
     /**
@@ -114,7 +135,10 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
             reps.add(layerInput.get(SDIndex.all(), SDIndex.interval(m * embeddingSize, (m + 1) * embeddingSize)));
         }
         LossGraph loss;
-        if ("clip".equals(lossFn)) {
+        TupleObjectiveLoss tuple = tupleLoss();
+        if (tuple != null) {
+            loss = tuple.build(sd, "symile_layer_loss", reps, scale);
+        } else if ("clip".equals(lossFn)) {
             loss = new ClipLoss().withWidth(embeddingSize).build(sd, "symile_layer_loss", reps, scale);
         } else if (NegativeSampling.fromFlag(negativeSampling) != NegativeSampling.N) {
             loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling)).withWidth(embeddingSize)
@@ -219,6 +243,22 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         this.logitScaleInit = logitScaleInit;
     }
 
+    public double getLabelSmoothing() {
+        return labelSmoothing;
+    }
+
+    public void setLabelSmoothing(double labelSmoothing) {
+        this.labelSmoothing = labelSmoothing;
+    }
+
+    public int[] getAnchors() {
+        return anchors == null ? null : anchors.clone();
+    }
+
+    public void setAnchors(int[] anchors) {
+        this.anchors = anchors == null ? null : anchors.clone();
+    }
+
     /** How the layer computes its loss: {@link LossForm#CLOSED_FORM} (eager, the default) or the SameDiff graph. */
     public LossForm getLossForm() {
         return lossForm;
@@ -246,6 +286,8 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         private double logitScaleInit = Math.log(1 / 0.07);
         private boolean cachedGradients;
         private LossForm lossForm = LossForm.CLOSED_FORM;
+        private double labelSmoothing = Double.NaN;
+        private int[] anchors;
 
         /** Number of modalities M ≥ 2 concatenated in the input. */
         public Builder numModalities(int m) {
@@ -264,7 +306,7 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
             return this;
         }
 
-        /** {@code symile} (default) or {@code clip}. */
+        /** {@code symile} (default), {@code clip}, {@code gram} or {@code triangle} (M = 3). */
         public Builder lossFn(String lossFn) {
             this.lossFn = lossFn;
             return this;
@@ -282,6 +324,18 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
          */
         public Builder cachedGradients(boolean cached) {
             this.cachedGradients = cached;
+            return this;
+        }
+
+        /** GRAM and TRIANGLE: label smoothing ε in [0, 1) of both cross-entropies (default 0.1, as their code). */
+        public Builder labelSmoothing(double eps) {
+            this.labelSmoothing = eps;
+            return this;
+        }
+
+        /** GRAM and TRIANGLE: the 0-based modalities whose losses are averaged (default: every modality). */
+        public Builder anchors(int... modalities) {
+            this.anchors = modalities == null ? null : modalities.clone();
             return this;
         }
 
@@ -308,13 +362,26 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
             if (negativeSampling == null) {
                 throw new IllegalArgumentException("negativeSampling: expected n or n_squared, got null");
             }
-            if (!"symile".equals(lossFn) && !"clip".equals(lossFn)) {
-                throw new IllegalArgumentException("lossFn: expected symile or clip, got '" + lossFn + "'");
+            boolean tuple = "gram".equals(lossFn) || "triangle".equals(lossFn);
+            if (!"symile".equals(lossFn) && !"clip".equals(lossFn) && !tuple) {
+                throw new IllegalArgumentException("lossFn: expected symile, clip, gram or triangle, got '" + lossFn
+                        + "'");
+            }
+            if (!tuple && (!Double.isNaN(labelSmoothing) || anchors != null)) {
+                throw new IllegalArgumentException("labelSmoothing, anchors: only for gram and triangle, not "
+                        + lossFn);
+            }
+            double eps = 0;
+            if (tuple) {
+                eps = Double.isNaN(labelSmoothing) ? 0.1 : labelSmoothing;
+                // ε, M and the anchors, each refused with its flag's name
+                new TupleObjectiveLoss(TupleObjective.valueOf(lossFn.toUpperCase(java.util.Locale.ROOT)), eps,
+                        anchors).checkModalities(numModalities);
             }
             if (!Double.isFinite(logitScaleInit)) {
                 throw new IllegalArgumentException("logitScaleInit: expected a finite number, got " + logitScaleInit);
             }
-            return new SymileOutputLayer(this);
+            return new SymileOutputLayer(this, eps);
         }
     }
 }

@@ -77,7 +77,8 @@ class SymileOutputLayerTest {
 
     @ParameterizedTest
     @CsvSource({"n,symile,CLOSED_FORM", "n_squared,symile,CLOSED_FORM", "n,clip,CLOSED_FORM", "n,symile,GRAPH",
-            "n_squared,symile,GRAPH", "n,clip,GRAPH"})
+            "n_squared,symile,GRAPH", "n,clip,GRAPH", "n,gram,CLOSED_FORM", "n,gram,GRAPH", "n,triangle,CLOSED_FORM",
+            "n,triangle,GRAPH"})
     void passesGradientCheckUtil(String ns, String lossFn, LossForm form) {
         NegativeSampling sampling = NegativeSampling.fromFlag(ns);
         DataType before = Nd4j.dataType();
@@ -174,7 +175,7 @@ class SymileOutputLayerTest {
      */
     @ParameterizedTest
     @CsvSource({"n,symile,false,3", "n_squared,symile,false,3", "n,clip,false,3", "n,symile,true,3",
-            "n,symile,false,4", "n,clip,false,4"})
+            "n,symile,false,4", "n,clip,false,4", "n,gram,false,3", "n,gram,false,4", "n,triangle,false,3"})
     void theEagerLayerEqualsTheGraphForm(String ns, String lossFn, boolean cached, int m) {
         NegativeSampling sampling = NegativeSampling.fromFlag(ns);
         ComputationGraph eager = wideGraph(m, sampling, lossFn, cached, LossForm.CLOSED_FORM);
@@ -325,5 +326,21 @@ class SymileOutputLayerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new SymileOutputLayer.Builder().embeddingSize(4).lossFn("triplet").build());
         assertTrue(e.getMessage().contains("triplet"));
+        e = assertThrows(IllegalArgumentException.class, () -> new SymileOutputLayer.Builder().numModalities(4)
+                .embeddingSize(4).lossFn("triangle").build());
+        assertEquals("--loss_fn triangle: defined for exactly 3 modalities, got M = 4", e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SymileOutputLayer.Builder().embeddingSize(4)
+                .lossFn("gram").anchors(3).build());
+        assertTrue(e.getMessage().startsWith("--anchors"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SymileOutputLayer.Builder().embeddingSize(4)
+                .labelSmoothing(0.1).build());
+        assertTrue(e.getMessage().contains("only for gram and triangle"), e.getMessage());
+        SymileOutputLayer gram = new SymileOutputLayer.Builder().embeddingSize(4).lossFn("gram").anchors(2).build();
+        assertEquals(0.1, gram.getLabelSmoothing());
+        SymileOutputLayer back = (SymileOutputLayer) org.deeplearning4j.nn.conf.NeuralNetConfiguration
+                .fromJson(new NeuralNetConfiguration.Builder().layer(gram).build().toJson()).getLayer();
+        assertEquals("gram", back.getLossFn());
+        assertEquals(0.1, back.getLabelSmoothing());
+        assertEquals(2, back.getAnchors()[0]);
     }
 }
