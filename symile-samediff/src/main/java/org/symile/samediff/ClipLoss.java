@@ -1,11 +1,9 @@
 package org.symile.samediff;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Pairwise CLIP baseline (upstream §1.6): symmetric InfoNCE summed over every pair of modalities, with one
@@ -80,25 +78,7 @@ public final class ClipLoss {
                 total = total == null ? pair : total.add(pair);
             }
         }
-        SDVariable loss = total.mul(name, 1.0);
-        return new LossGraph() {
-            @Override
-            public SDVariable loss() {
-                return loss;
-            }
-
-            @Override
-            public List<String> placeholders() {
-                return List.of();
-            }
-
-            @Override
-            public void feed(SameDiff g, Map<String, INDArray> feed, int batchSize, Permutations permutations) {
-                if (batchSize < 1) {
-                    throw new IllegalArgumentException("CLIP loss: batch size must be >= 1, got " + batchSize);
-                }
-            }
-        };
+        return new PlainLossGraph(total.mul(name, 1.0), "CLIP loss");
     }
 
     /**

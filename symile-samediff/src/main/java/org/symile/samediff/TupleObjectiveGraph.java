@@ -2,10 +2,8 @@ package org.symile.samediff;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
-import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * The graph form of {@link TupleObjectiveLoss}: GRAM (M ≤ 4) and TRIANGLE as SameDiff ops over pairwise dot
@@ -29,26 +27,7 @@ final class TupleObjectiveGraph {
             SDVariable ce = smoothed(sd, logits, eps).add(smoothed(sd, sd.transpose(logits), eps)).mul(0.5);
             total = total == null ? ce : total.add(ce);
         }
-        SDVariable loss = total.div(name, anchors.length);
-        return new LossGraph() {
-            @Override
-            public SDVariable loss() {
-                return loss;
-            }
-
-            @Override
-            public List<String> placeholders() {
-                return List.of();
-            }
-
-            @Override
-            public void feed(SameDiff g, Map<String, INDArray> feed, int batchSize, Permutations permutations) {
-                if (batchSize < 1) {
-                    throw new IllegalArgumentException(objective.flag() + " loss: batch size must be >= 1, got "
-                            + batchSize);
-                }
-            }
-        };
+        return new PlainLossGraph(total.div(name, anchors.length), objective.flag() + " loss");
     }
 
     /** Mean over rows of (1 − ε)·(−log p_ii) + ε·mean_j(−log p_ij), p the row softmax. */

@@ -80,40 +80,22 @@ class EagerTextEncoderTest {
     @Test
     void backwardMatchesCentralDifferences() {
         Setup s = setup();
-        EagerTextEncoder eager = new EagerTextEncoder(s.enc());
-        Map<String, INDArray> grads = eager.forward(s.feed().get("ids"), s.feed().get("pos"), s.feed().get("mask"),
-                true).backward(s.weights());
-        SplittableRandom r = new SplittableRandom(3);
-        double h = 1e-6;
-        int checked = 0;
-        for (SDVariable v : s.enc().parameters().values()) {
-            INDArray p = v.getArr();
-            for (int t = 0; t < 4; t++) {
-                long i = r.nextLong(p.length());
-                double orig = p.getDouble(i);
-                p.putScalar(i, orig + h);
-                double up = loss(eager, s);
-                p.putScalar(i, orig - h);
-                double down = loss(eager, s);
-                p.putScalar(i, orig);
-                double numeric = (up - down) / (2 * h);
-                double analytic = grads.get(v.name()).getDouble(i);
-                assertEquals(numeric, analytic, 1e-6 * Math.max(1, Math.abs(numeric)), v.name() + "[" + i + "]");
-                checked++;
-            }
-        }
-        assertEquals(4 * s.enc().parameters().size(), checked);
+        checkCentralDifferences(s, new EagerTextEncoder(s.enc()), null, 3);
     }
 
     /** With dropout (p 0.3, fixed masks) the backward pass is still the derivative of the pass: central differences. */
     @Test
     void backwardWithDropoutMatchesCentralDifferences() {
         Setup s = setup();
-        EagerTextEncoder eager = new EagerTextEncoder(s.enc(), 5);
-        EagerTextEncoder.Dropout dropout = new EagerTextEncoder.Dropout(0.3, 77, 0);
+        checkCentralDifferences(s, new EagerTextEncoder(s.enc(), 5), new EagerTextEncoder.Dropout(0.3, 77, 0), 5);
+    }
+
+    /** Four random entries of every parameter: the backward pass against central differences of the pass. */
+    private static void checkCentralDifferences(Setup s, EagerTextEncoder eager, EagerTextEncoder.Dropout dropout,
+                                                long seed) {
         Map<String, INDArray> grads = eager.forward(s.feed().get("ids"), s.feed().get("pos"), s.feed().get("mask"),
                 true, dropout).backward(s.weights());
-        SplittableRandom r = new SplittableRandom(5);
+        SplittableRandom r = new SplittableRandom(seed);
         double h = 1e-6;
         int checked = 0;
         for (SDVariable v : s.enc().parameters().values()) {
@@ -169,10 +151,6 @@ class EagerTextEncoderTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> eager.forward(
                 s.feed().get("ids"), s.feed().get("pos"), Nd4j.ones(DataType.DOUBLE, 3, 5), false));
         assertTrue(e.getMessage().contains("[B, L]"), e.getMessage());
-    }
-
-    private static double loss(EagerTextEncoder eager, Setup s) {
-        return loss(eager, s, null);
     }
 
     private static double loss(EagerTextEncoder eager, Setup s, EagerTextEncoder.Dropout dropout) {
