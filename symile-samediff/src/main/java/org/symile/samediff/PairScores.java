@@ -81,6 +81,9 @@ final class PairScores {
 
     /**
      * The gradients of Σ dScores ⊙ S with respect to the anchor and each other modality ([R, d], then [C, d] each).
+     * Each pair's ∂score/∂G is recomputed here rather than kept from the forward pass: keeping it would be the
+     * [R, C, M, M] tensor this class exists to avoid, and dScores (a softmax over whole rows and columns) is only
+     * known once every score is.
      */
     List<INDArray> backward(double[] dScores) {
         int n = m - 1;

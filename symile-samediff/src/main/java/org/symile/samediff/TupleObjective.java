@@ -1,6 +1,7 @@
 package org.symile.samediff;
 
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The objectives that score a tuple of M vectors by the geometry of its pairwise dot products (its Gram matrix G,
@@ -30,6 +31,16 @@ public enum TupleObjective {
     /** The flag value: {@code gram} or {@code triangle}. */
     public String flag() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The objective whose {@link #flag()} is {@code flag}, if any ({@code symile} and {@code clip} are not). */
+    public static Optional<TupleObjective> ofFlag(String flag) {
+        for (TupleObjective o : values()) {
+            if (o.flag().equals(flag)) {
+                return Optional.of(o);
+            }
+        }
+        return Optional.empty();
     }
 
     /** @throws IllegalArgumentException naming {@code --loss_fn} and M where the objective is not defined */

@@ -114,7 +114,10 @@ final class TupleObjectiveGraph {
         return q.sd.math.sqrt(q.sd.nn.relu(q.sd.math.abs(det).sub(floor), 0.0).add(floor));
     }
 
-    /** (|u|²|v|² − (u·v)²)/2, u = a − b, v = a − c: |u|² = α − 2P_1 + c_11, |v|² = α − 2P_2 + c_22, u·v = α − P_1 − P_2 + c_12. */
+    /**
+     * (|u|²|v|² − (u·v)²)/2, u = a − b, v = a − c: |u|² = α − 2P_1 + c_11, |v|² = α − 2P_2 + c_22,
+     * u·v = α − P_1 − P_2 + c_12.
+     */
     private static SDVariable triangle(Parts q) {
         SDVariable a = q.rows(q.alpha);
         SDVariable uu = a.sub(q.p[0].mul(2.0)).add(q.cols(q.c[0][0]));

@@ -231,22 +231,7 @@ final class ModelBenchmark implements Benchmarks.Family {
     private static Runnable layerStep(LossForm form) {
         ComputationGraph g = BinaryXor8Example.network(XOR8, form);
         SplittableRandom rng = new SplittableRandom(0);
-        int n = XOR8.batchSz();
-        int m = XOR8.modalities();
-        float[][][] bits = new float[m][n][1];
-        for (int i = 0; i < n; i++) {
-            int parity = 0;
-            for (int k = 0; k < m - 1; k++) {
-                int v = rng.nextInt(2);
-                bits[k][i][0] = v;
-                parity ^= v;
-            }
-            bits[m - 1][i][0] = parity;
-        }
-        INDArray[] rows = new INDArray[m];
-        for (int k = 0; k < m; k++) {
-            rows[k] = Nd4j.createFromArray(bits[k]);
-        }
+        INDArray[] rows = BinaryXor8Example.data(XOR8.batchSz(), XOR8.modalities(), rng);
         SymileLabels labels = new SymileLabels(XOR8.modalities(), NegativeSampling.N, new SplittableRandom(1));
         return () -> g.fit(new MultiDataSet(rows, new INDArray[] {labels.labels(XOR8.batchSz())}));
     }

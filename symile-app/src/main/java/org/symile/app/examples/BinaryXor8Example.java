@@ -128,6 +128,11 @@ public final class BinaryXor8Example {
         return g;
     }
 
+    /** n rows of the example's data: M modalities [n, 1] of Bernoulli(0.5) bits, the last the XOR of the others. */
+    public static INDArray[] data(int n, int modalities, SplittableRandom rng) {
+        return XorBits.draw(n, modalities, rng);
+    }
+
     /** Trains and tests once. */
     public static Result run(Config c) {
         SplittableRandom data = new SplittableRandom(c.seed());

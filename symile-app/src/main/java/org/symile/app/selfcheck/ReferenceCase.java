@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.symile.app.spec.LossFn;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.TupleObjective;
@@ -68,11 +69,9 @@ public sealed interface ReferenceCase {
         }
         CaseReader r = new CaseReader(name, root);
         if (r.has("loss_fn")) {
-            String fn = r.text("loss_fn");
-            for (TupleObjective o : TupleObjective.values()) {
-                if (o.flag().equals(fn)) {
-                    return r.has("expected_scores") ? parseTupleZeroShot(r, o) : parseTupleLoss(r, o);
-                }
+            Optional<TupleObjective> tuple = TupleObjective.ofFlag(r.text("loss_fn"));
+            if (tuple.isPresent()) {
+                return r.has("expected_scores") ? parseTupleZeroShot(r, tuple.get()) : parseTupleLoss(r, tuple.get());
             }
             return parseLoss(r);
         }

@@ -23,8 +23,8 @@ import org.symile.samediff.TupleObjectiveLoss;
 /**
  * The runtime layer of a {@link SymileOutputLayer} in its default, eager form: the score and the input's and
  * log-scale's gradients come straight from the project's eager losses ({@link EagerLoss}: Symile O(N) and CLIP in
- * closed form, Symile O(N²) chunk by chunk, GRAM and TRIANGLE in theirs), with no SameDiff graph in between. DL4J asks an output layer for its
- * gradients first and its score afterwards, on the same input and labels; the loss of the backward pass is kept
+ * closed form, Symile O(N²) chunk by chunk, GRAM and TRIANGLE in theirs), with no SameDiff graph in between. DL4J
+ * asks an output layer for its gradients first and its score afterwards, on the same input and labels; the loss of the backward pass is kept
  * and returned as the score, so a {@code fit} step computes the loss once (the graph form computes it twice: a
  * forward-and-backward session, then a forward one for the score).
  *
@@ -177,12 +177,12 @@ final class EagerLossLayer extends org.deeplearning4j.nn.layers.samediff.SameDif
         }
         int[][] cols = labels.get(NDArrayIndex.all(), NDArrayIndex.interval(0, columns)).transpose()
                 .toIntMatrix();
-        return (a, k, b) -> {
-            int[] p = cols[a * (m - 1) + k];
-            if (p.length != b) {
-                throw new IllegalStateException("permutation of " + p.length + " rows for a batch of " + b);
+        int[][][] perms = new int[m][m - 1][];
+        for (int a = 0; a < m; a++) {
+            for (int k = 0; k < m - 1; k++) {
+                perms[a][k] = cols[a * (m - 1) + k];
             }
-            return p;
-        };
+        }
+        return Permutations.fixed(perms);
     }
 }

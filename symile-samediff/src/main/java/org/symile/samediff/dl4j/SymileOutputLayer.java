@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.samediff.SDLayerParams;
@@ -88,12 +89,8 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
 
     /** The GRAM or TRIANGLE loss this layer computes, or null for Symile and CLIP. */
     TupleObjectiveLoss tupleLoss() {
-        for (TupleObjective o : TupleObjective.values()) {
-            if (o.flag().equals(lossFn)) {
-                return new TupleObjectiveLoss(o, labelSmoothing, anchors);
-            }
-        }
-        return null;
+        return TupleObjective.ofFlag(lossFn).map(o -> new TupleObjectiveLoss(o, labelSmoothing, anchors))
+                .orElse(null);
     }
 
     /**
@@ -362,7 +359,8 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
             if (negativeSampling == null) {
                 throw new IllegalArgumentException("negativeSampling: expected n or n_squared, got null");
             }
-            boolean tuple = "gram".equals(lossFn) || "triangle".equals(lossFn);
+            Optional<TupleObjective> objective = TupleObjective.ofFlag(lossFn);
+            boolean tuple = objective.isPresent();
             if (!"symile".equals(lossFn) && !"clip".equals(lossFn) && !tuple) {
                 throw new IllegalArgumentException("lossFn: expected symile, clip, gram or triangle, got '" + lossFn
                         + "'");
@@ -375,8 +373,7 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
             if (tuple) {
                 eps = Double.isNaN(labelSmoothing) ? 0.1 : labelSmoothing;
                 // ε, M and the anchors, each refused with its flag's name
-                new TupleObjectiveLoss(TupleObjective.valueOf(lossFn.toUpperCase(java.util.Locale.ROOT)), eps,
-                        anchors).checkModalities(numModalities);
+                new TupleObjectiveLoss(objective.get(), eps, anchors).checkModalities(numModalities);
             }
             if (!Double.isFinite(logitScaleInit)) {
                 throw new IllegalArgumentException("logitScaleInit: expected a finite number, got " + logitScaleInit);

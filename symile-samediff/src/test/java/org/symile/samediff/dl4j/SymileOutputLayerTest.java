@@ -59,7 +59,8 @@ class SymileOutputLayerTest {
         }
         b.addVertex("merge", new MergeVertex(), "enc0", "enc1", "enc2");
         b.addLayer("symile", new SymileOutputLayer.Builder().numModalities(M).embeddingSize(D)
-                .negativeSampling(ns).lossFn(lossFn).logitScaleInit(0.2).cachedGradients(cached).lossForm(form).build(), "merge");
+                .negativeSampling(ns).lossFn(lossFn).logitScaleInit(0.2).cachedGradients(cached).lossForm(form)
+                .build(), "merge");
         b.setOutputs("symile");
         ComputationGraph g = new ComputationGraph(b.build());
         g.init();
