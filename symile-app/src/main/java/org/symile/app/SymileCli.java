@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.cli.BenchCommand;
+import org.symile.app.cli.CompareCommand;
 import org.symile.app.cli.EmbedCommand;
 import org.symile.app.cli.ExampleCommand;
 import org.symile.app.cli.ExitCodes;
@@ -31,7 +32,7 @@ import picocli.CommandLine.Command;
         description = "Symile contrastive learning (arXiv 2411.01053) on Deeplearning4j.",
         subcommands = {TrainCommand.class, InformationsCommand.class, GenerateCommand.class, InspectCommand.class,
                 SweepCommand.class, SelfCheckCommand.class, BenchCommand.class, TestCommand.class, EmbedCommand.class, UiCommand.class,
-                ExampleCommand.class})
+                ExampleCommand.class, CompareCommand.class})
 public final class SymileCli implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(SymileCli.class);
 

@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Retrieval from a bank of candidates with the zero-shot scores of {@link ZeroShot} (Symile: s·MIP of the
@@ -149,7 +148,7 @@ public final class Retrieval {
         long nc = bank.rows();
         for (long c0 = 0; c0 < nc; c0 += chunk) {
             long c1 = Math.min(nc, c0 + chunk);
-            INDArray part = bank.get(NDArrayIndex.interval(c0, c1), NDArrayIndex.all());
+            INDArray part = Rows.range(bank, c0, c1);
             double[] sc = q.score(part, scale).castTo(DataType.DOUBLE).dup('c').data().asDouble();
             sink.accept(c0, (int) (c1 - c0), sc);
         }

@@ -5,7 +5,6 @@ import java.util.List;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.ops.impl.transforms.pairwise.arithmetic.MulOp;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
@@ -102,7 +101,7 @@ public final class SymileNSquaredLean {
             for (long j0 = 0; j0 < b; j0 += c) {
                 long j1 = Math.min(b, j0 + c);
                 long rows = j1 - j0;
-                INDArray n1j = n1.get(NDArrayIndex.interval(j0, j1), NDArrayIndex.all());
+                INDArray n1j = Rows.range(n1, j0, j1);
                 INDArray cand = outerRows(n1j, rest);
                 INDArray z = Nd4j.createUninitialized(x.dataType(), b, rows * p);
                 Nd4j.gemm(x, cand, z, false, true, s, 0.0);
@@ -115,7 +114,7 @@ public final class SymileNSquaredLean {
                 INDArray dCand3 = dCand.reshape(rows, p, d);
                 INDArray prodRest = dCand3.mul(restView);
                 INDArray dN1 = prodRest.sum(1);
-                gradN1.get(NDArrayIndex.interval(j0, j1), NDArrayIndex.all()).addi(dN1);
+                Rows.range(gradN1, j0, j1).addi(dN1);
                 INDArray prodN1 = dCand3.mul(n1j.reshape(rows, 1, d));
                 INDArray dRest = prodN1.sum(0);
                 gradRest.addi(dRest);
@@ -162,7 +161,7 @@ public final class SymileNSquaredLean {
     }
 
     private static INDArray logits(INDArray x, INDArray n1, INDArray rest, long j0, long j1, double s) {
-        INDArray cand = outerRows(n1.get(NDArrayIndex.interval(j0, j1), NDArrayIndex.all()), rest);
+        INDArray cand = outerRows(Rows.range(n1, j0, j1), rest);
         INDArray z = Nd4j.createUninitialized(x.dataType(), x.rows(), cand.rows());
         Nd4j.gemm(x, cand, z, false, true, s, 0.0);
         free(cand);

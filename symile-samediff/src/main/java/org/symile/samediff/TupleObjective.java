@@ -54,6 +54,18 @@ public enum TupleObjective {
     }
 
     /**
+     * @throws IllegalArgumentException naming {@code --loss_fn}, M and {@code --d} where GRAM's M vectors live in
+     *                                  fewer than M dimensions (they span no volume: every tuple is degenerate)
+     */
+    public void checkDimensions(int m, long d) {
+        checkModalities(m);
+        if (this == GRAM && d < m) {
+            throw new IllegalArgumentException("--loss_fn gram: M = " + m + " vectors in d = " + d
+                    + " dimensions span no volume; needs --d >= " + m);
+        }
+    }
+
+    /**
      * The score of one tuple and, when {@code grad} is not null, its derivative with respect to each entry of G
      * (entries taken as independent, so the result is symmetric and the gradient of a vector x_u is
      * 2 Σ_v grad_uv x_v).

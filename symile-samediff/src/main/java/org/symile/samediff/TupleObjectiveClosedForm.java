@@ -28,27 +28,35 @@ final class TupleObjectiveClosedForm implements EagerLoss {
     private final TupleObjective objective;
     private final double labelSmoothing;
     private final int[] anchors;
+    /** M = 3, the experiments' case: the products shared by the anchors, each pair's score written out. */
+    private final TriadClosedForm triad;
 
     TupleObjectiveClosedForm(TupleObjective objective, double labelSmoothing, int[] anchors) {
         this.objective = objective;
         this.labelSmoothing = labelSmoothing;
         this.anchors = anchors;
+        this.triad = new TriadClosedForm(objective, labelSmoothing, anchors);
     }
 
     @Override
     public LossGradients compute(List<INDArray> reps, double logScale, Permutations unused) {
-        return run(reps, logScale, true);
+        return reps.size() == 3 ? triad.compute(reps, logScale, null) : run(reps, logScale, true);
     }
 
     @Override
     public double value(List<INDArray> reps, double logScale, Permutations unused) {
-        return run(reps, logScale, false).loss();
+        return reps.size() == 3 ? triad.value(reps, logScale, null) : run(reps, logScale, false).loss();
+    }
+
+    /** The general form for any M (package-private so that tests can hold the M = 3 form against it). */
+    LossGradients general(List<INDArray> reps, double logScale) {
+        return run(reps, logScale, true);
     }
 
     private LossGradients run(List<INDArray> reps, double logScale, boolean gradients) {
         Shapes.checkEager(reps, objective.flag() + " loss");
         int m = reps.size();
-        objective.checkModalities(m);
+        objective.checkDimensions(m, reps.get(0).columns());
         int[] chosen = TupleObjectiveLoss.anchorsOf(anchors, m);
         int b = (int) reps.get(0).rows();
         DataType dt = reps.get(0).dataType();

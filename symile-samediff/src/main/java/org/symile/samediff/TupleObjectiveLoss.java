@@ -91,6 +91,10 @@ public final class TupleObjectiveLoss {
         GraphMath.checkReps(reps, objective.flag() + " loss");
         int m = reps.size();
         objective.checkModalities(m);
+        long d = reps.get(0).getShape() == null ? -1 : reps.get(0).getShape()[reps.get(0).getShape().length - 1];
+        if (d > 0) {
+            objective.checkDimensions(m, d);
+        }
         int[] chosen = anchorsOf(anchors, m);
         if (form == LossForm.CLOSED_FORM) {
             return new SurrogateLossGraph(sd, name, List.copyOf(reps), scale, eager(), objective.flag() + " loss");
@@ -155,5 +159,42 @@ public final class TupleObjectiveLoss {
             }
         }
         return Nd4j.createFromArray(out).castTo(candidates.dataType());
+    }
+
+    /**
+     * Scores −s·S(r_1[i], …, r_M[i]) of aligned tuples: row i of every modality forms one tuple (the diagonal of
+     * {@link #zeroShotScores}).
+     *
+     * @param reps M arrays [B, d], same shape
+     * @return [B], in the first representation's type
+     */
+    public static INDArray tupleScores(TupleObjective objective, List<INDArray> reps, double logScale) {
+        int m = reps.size();
+        objective.checkModalities(m);
+        int b = (int) reps.get(0).rows();
+        int d = (int) reps.get(0).columns();
+        double[][] rows = new double[m][];
+        for (int k = 0; k < m; k++) {
+            rows[k] = reps.get(k).castTo(DataType.DOUBLE).dup('c').data().asDouble();
+        }
+        double s = Math.exp(logScale);
+        double[] g = new double[m * m];
+        double[] work = new double[2 * m * m];
+        double[] out = new double[b];
+        for (int i = 0; i < b; i++) {
+            int off = i * d;
+            for (int u = 0; u < m; u++) {
+                for (int v = u; v < m; v++) {
+                    double dot = 0;
+                    for (int t = 0; t < d; t++) {
+                        dot += rows[u][off + t] * rows[v][off + t];
+                    }
+                    g[u * m + v] = dot;
+                    g[v * m + u] = dot;
+                }
+            }
+            out[i] = -s * objective.score(g, m, work, null);
+        }
+        return Nd4j.createFromArray(out).castTo(reps.get(0).dataType());
     }
 }

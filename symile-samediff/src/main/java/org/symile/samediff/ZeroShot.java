@@ -4,7 +4,6 @@ import java.util.List;
 import java.util.Objects;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Zero-shot retrieval scores (upstream §1.7), eager ND4J, no graph.
@@ -14,6 +13,8 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * <pre>
  *   SYMILE: score[q, c] = s · MIP(q_1[q], …, q_{M-1}[q], cand[c]) = s · ((q_1 ⊙ … ⊙ q_{M-1}) candᵀ)[q, c]
  *   CLIP:   score[q, c] = s · (Σ of all pairwise dot products of the tuple (q_1[q], …, q_{M-1}[q], cand[c]))
+ *   GRAM, TRIANGLE: score[q, c] = −s · S(cand[c], q_1[q], …, q_{M-1}[q]), S the tuple's volume or area
+ *                   ({@link TupleObjective}; smaller is better aligned, so the sign makes the best the largest)
  * </pre>
  * The CLIP query-only terms do not depend on the candidate (they cannot change an argmax) but are included, as
  * upstream does. The argmax variants walk the bank in chunks so a bank of any size never needs one [Q, C]
@@ -26,7 +27,9 @@ public final class ZeroShot {
     /** Which score to use; the flag values are upstream's {@code --loss_fn} values. */
     public enum Score {
         SYMILE("symile"),
-        CLIP("clip");
+        CLIP("clip"),
+        GRAM("gram"),
+        TRIANGLE("triangle");
 
         private final String flag;
 
@@ -38,14 +41,20 @@ public final class ZeroShot {
             return flag;
         }
 
-        /** Parses {@code symile} or {@code clip}. */
+        /** The tuple objective this score ranks by, if it is one (GRAM, TRIANGLE). */
+        public java.util.Optional<TupleObjective> objective() {
+            return TupleObjective.ofFlag(flag);
+        }
+
+        /** Parses {@code symile}, {@code clip}, {@code gram} or {@code triangle}. */
         public static Score fromFlag(String v) {
             for (Score s : values()) {
                 if (s.flag.equalsIgnoreCase(v == null ? "" : v.trim())) {
                     return s;
                 }
             }
-            throw new IllegalArgumentException("loss_fn: expected one of symile, clip, got '" + v + "'");
+            throw new IllegalArgumentException("loss_fn: expected one of symile, clip, gram, triangle, got '" + v
+                    + "'");
         }
     }
 
@@ -83,7 +92,7 @@ public final class ZeroShot {
         java.util.Arrays.fill(best, -1);
         for (long c0 = 0; c0 < nc; c0 += chunk) {
             long c1 = Math.min(nc, c0 + chunk);
-            INDArray part = candidates.get(NDArrayIndex.interval(c0, c1), NDArrayIndex.all());
+            INDArray part = Rows.range(candidates, c0, c1);
             // one bulk copy: toDoubleMatrix() copies row by row, which cost more than the scoring at binary_xor's size
             double[] sc = q.score(part, scale).castTo(DataType.DOUBLE).dup('c').data().asDouble();
             int width = (int) (c1 - c0);
@@ -121,15 +130,22 @@ public final class ZeroShot {
         return d;
     }
 
-    /** The query side of a score, precomputed once: the product (Symile) or sum and pairwise term (CLIP). */
-    record Query(Score score, INDArray vector, INDArray constant) {
+    /**
+     * The query side of a score, precomputed once: the product (Symile), the sum and pairwise term (CLIP), or the
+     * query tuples themselves (GRAM, TRIANGLE, whose scores are no linear function of the candidate).
+     */
+    record Query(Score score, INDArray vector, INDArray constant, List<INDArray> tuple) {
         static Query of(Score score, List<INDArray> queries, long d) {
+            if (score.objective().isPresent()) {
+                score.objective().get().checkModalities(queries.size() + 1);
+                return new Query(score, null, null, List.copyOf(queries));
+            }
             if (score == Score.SYMILE) {
                 INDArray prod = queries.get(0).dup();
                 for (int k = 1; k < queries.size(); k++) {
                     prod.muli(queries.get(k));
                 }
-                return new Query(score, prod, null);
+                return new Query(score, prod, null, null);
             }
             INDArray sum = queries.get(0).dup();
             INDArray pairs = null;
@@ -141,11 +157,14 @@ public final class ZeroShot {
             if (pairs == null) {
                 pairs = sum.mul(0).sum(true, 1);
             }
-            return new Query(score, sum, pairs);
+            return new Query(score, sum, pairs, null);
         }
 
         /** Scores of every query against candidates [C, d]: [Q, C]. */
         INDArray score(INDArray candidates, double scale) {
+            if (tuple != null) {
+                return TupleObjectiveLoss.zeroShotScores(score.objective().get(), candidates, tuple, Math.log(scale));
+            }
             INDArray out = vector.mmul(candidates.transpose());
             if (constant != null) {
                 out.addiColumnVector(constant);

@@ -189,6 +189,56 @@ class TupleObjectiveLossTest {
         assertEquals(0, java.util.Arrays.stream(grad).map(Math::abs).sum());
     }
 
+    /**
+     * The M = 3 form (products shared by the anchors, scores written out) equals the general elimination form: in
+     * DOUBLE to 1e-12 and in FLOAT to 1e-5, with a degenerate tuple among the pairs, for every anchor choice.
+     */
+    @ParameterizedTest
+    @CsvSource({"GRAM,0.1,", "GRAM,0.0,1", "GRAM,0.05,0;2", "TRIANGLE,0.1,", "TRIANGLE,0.0,2", "TRIANGLE,0.2,1;0"})
+    void theThreeModalityFormEqualsTheGeneralForm(TupleObjective o, double eps, String anchorList) {
+        int[] anchors = anchorList == null ? null
+                : java.util.Arrays.stream(anchorList.split(";")).mapToInt(Integer::parseInt).toArray();
+        Nd4j.getRandom().setSeed(77);
+        List<INDArray> reps = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            reps.add(Nd4j.randn(DataType.DOUBLE, 37, 9).muli(0.5));
+        }
+        // row 5 of every modality the same vector: pair (5, 5) of every anchor is degenerate for GRAM
+        reps.get(1).putRow(5, reps.get(0).getRow(5));
+        reps.get(2).putRow(5, reps.get(0).getRow(5));
+        TupleObjectiveClosedForm general = (TupleObjectiveClosedForm) new TupleObjectiveLoss(o, eps, anchors).eager();
+        LossGradients want = general.general(reps, 0.7);
+        for (DataType dt : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+            List<INDArray> in = new ArrayList<>();
+            reps.forEach(r -> in.add(r.castTo(dt)));
+            EagerLoss triad = new TupleObjectiveLoss(o, eps, anchors).eager();
+            for (int round = 0; round < 2; round++) { // the second call reuses the scratch arrays
+                LossGradients got = triad.compute(in, 0.7, null);
+                double tol = dt == DataType.DOUBLE ? 1e-12 : 1e-5;
+                assertEquals(want.loss(), got.loss(), tol * Math.abs(want.loss()), dt + " loss");
+                assertEquals(want.gradLogScale(), got.gradLogScale(), tol * Math.max(1, Math.abs(want.gradLogScale())),
+                        dt + " d/dlog s");
+                for (int k = 0; k < 3; k++) {
+                    INDArray diff = got.gradients().get(k).castTo(DataType.DOUBLE).sub(want.gradients().get(k));
+                    double scale = Math.max(1e-3, want.gradients().get(k).amaxNumber().doubleValue());
+                    assertEquals(0, diff.amaxNumber().doubleValue() / scale, tol, dt + " gradient " + k);
+                }
+                assertEquals(got.loss(), triad.value(in, 0.7, null), 0.0, "value alone");
+            }
+        }
+    }
+
+    /** GRAM's M vectors in fewer than M dimensions span no volume: refused, naming the flags. */
+    @Test
+    void gramRefusesFewerDimensionsThanModalities() {
+        INDArray r = Nd4j.randn(DataType.DOUBLE, 4, 2);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new TupleObjectiveLoss(TupleObjective.GRAM, 0, null).eager().compute(List.of(r, r, r), 0, null));
+        assertEquals("--loss_fn gram: M = 3 vectors in d = 2 dimensions span no volume; needs --d >= 3",
+                e.getMessage());
+        TupleObjective.TRIANGLE.checkDimensions(3, 2);
+    }
+
     @Test
     void refusesWhatIsNotDefined() {
         INDArray r = Nd4j.randn(DataType.DOUBLE, 4, 3);
@@ -207,7 +257,7 @@ class TupleObjectiveLossTest {
         SameDiff sd = SameDiff.create();
         List<SDVariable> five = new ArrayList<>();
         for (int k = 0; k < 5; k++) {
-            five.add(sd.var("r" + k, Nd4j.randn(DataType.DOUBLE, 3, 2)));
+            five.add(sd.var("r" + k, Nd4j.randn(DataType.DOUBLE, 3, 6)));
         }
         LogitScale scale = LogitScale.create(sd, "ls", 0, false, DataType.DOUBLE);
         e = assertThrows(IllegalArgumentException.class, () -> new TupleObjectiveLoss(TupleObjective.GRAM, 0, null)

@@ -27,6 +27,22 @@ class ZeroShotTest {
         }
     }
 
+    /** ZeroShot ranks by −s·score for GRAM and TRIANGLE: the reference scores, in DOUBLE and FLOAT. */
+    @Test
+    void matchesReferenceTupleObjectiveScores() {
+        for (String file : List.of("gram_zeroshot_M3.json", "triangle_zeroshot_M3.json")) {
+            JsonNode c = ReferenceVectors.load(file);
+            ZeroShot.Score score = ZeroShot.Score.fromFlag(c.get("loss_fn").asText());
+            double s = Math.exp(c.get("log_logit_scale").asDouble());
+            for (DataType dt : new DataType[] {DataType.DOUBLE, DataType.FLOAT}) {
+                INDArray cand = ReferenceVectors.matrix(c.get("candidates"), dt);
+                List<INDArray> q = ReferenceVectors.matrices(c.get("queries"), dt);
+                assertClose(c.get("expected_scores"), ZeroShot.scores(score, cand, q, s),
+                        dt == DataType.DOUBLE ? 1e-9 : 1e-5);
+            }
+        }
+    }
+
     private static void assertClose(JsonNode expected, INDArray actual, double tol) {
         double[][] a = actual.castTo(DataType.DOUBLE).toDoubleMatrix();
         for (int i = 0; i < expected.size(); i++) {

@@ -3,6 +3,7 @@ package org.symile.app.bench;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.Supplier;
@@ -10,21 +11,28 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.symile.app.memory.WorkspaceMemory;
 import org.symile.samediff.ClipLoss;
+import org.symile.samediff.EagerLoss;
 import org.symile.samediff.LossEvaluator;
 import org.symile.samediff.LossForm;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 import org.symile.samediff.SymileLoss;
+import org.symile.samediff.TupleObjective;
+import org.symile.samediff.TupleObjectiveLoss;
 import org.symile.samediff.ZeroShot;
 
 /**
  * Times the maths: Symile forward+backward (O(N), O(N²) dense, optionally O(N²) memory-lean, the closed form of
- * O(N)), CLIP forward+backward (graph and closed form), and zero-shot scoring of B queries against a candidate bank,
+ * O(N)), CLIP forward+backward (graph and closed form), GRAM and TRIANGLE forward+backward (every anchor, label
+ * smoothing 0.1; closed form, and graph form as {@code *_graph}), and zero-shot scoring of B queries against a candidate bank,
  * all on the same M random representations [B, d].
  */
 final class LossBenchmark implements Benchmarks.Family {
     static final List<String> NAMES = List.of("symile_n", "symile_n_closed", "symile_n_squared",
-            "symile_n_squared_lean", "clip", "clip_closed", "zeroshot");
+            "symile_n_squared_lean", "clip", "clip_closed", "gram", "gram_graph", "triangle", "triangle_graph",
+            "zeroshot");
+    /** The official GRAM and TRIANGLE code's label smoothing, which their rows use (every anchor). */
+    private static final double TUPLE_SMOOTHING = 0.1;
 
     private final BenchConfig c;
     private final List<INDArray> reps = new ArrayList<>();
@@ -70,6 +78,20 @@ final class LossBenchmark implements Benchmarks.Family {
             }
             case "clip_closed" -> {
                 LossEvaluator e = LossEvaluator.clip(new ClipLoss().withForm(LossForm.CLOSED_FORM), c.dtype());
+                extra.put("workspace", true);
+                yield inStepWorkspace(e, () -> e.forwardBackward(reps, logScale, null));
+            }
+            case "gram", "triangle" -> {
+                EagerLoss e = new TupleObjectiveLoss(TupleObjective.valueOf(name.toUpperCase(Locale.ROOT)),
+                        TUPLE_SMOOTHING, null).eager();
+                extra.put("form", "closed");
+                yield () -> e.compute(reps, logScale, null);
+            }
+            case "gram_graph", "triangle_graph" -> {
+                TupleObjectiveLoss loss = new TupleObjectiveLoss(TupleObjective.valueOf(
+                        name.substring(0, name.indexOf('_')).toUpperCase(Locale.ROOT)), TUPLE_SMOOTHING, null);
+                LossEvaluator e = new LossEvaluator(loss::build, c.dtype());
+                extra.put("form", "graph");
                 extra.put("workspace", true);
                 yield inStepWorkspace(e, () -> e.forwardBackward(reps, logScale, null));
             }

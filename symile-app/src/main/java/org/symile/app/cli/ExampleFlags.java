@@ -5,7 +5,8 @@ import picocli.CommandLine.Option;
 
 /** The flags the {@code example} commands share (upstream's names and the examples' defaults). */
 final class ExampleFlags {
-    @Option(names = "--loss_fn", defaultValue = "symile", description = "symile or clip (default: symile).")
+    @Option(names = "--loss_fn", defaultValue = "symile", description = "symile, clip, gram or triangle"
+            + " (triangle: three modalities only; gram and triangle with label smoothing 0.1) (default: symile).")
     String lossFn;
     @Option(names = "--d", defaultValue = "16", description = "Representation width (default: 16).")
     int d;

@@ -39,7 +39,7 @@ public final class BinaryXor8Example {
      * Settings, upstream's names and defaults.
      *
      * @param modalities M (8 in the example)
-     * @param lossFn     symile or clip
+     * @param lossFn     symile, clip, gram or triangle (the last two with label smoothing 0.1, every anchor)
      */
     public record Config(int modalities, int d, LossFn lossFn, int epochs, double lr, double weightDecay,
                          int batchSz, int trainN, int valN, int testN, double logitScaleInit, long seed) {
@@ -55,8 +55,10 @@ public final class BinaryXor8Example {
             require(testN >= 1, "--test_n", "an integer >= 1", testN);
             require(Double.isFinite(logitScaleInit), "--logit_scale_init", "a finite number", logitScaleInit);
             if (lossFn == null) {
-                throw new IllegalArgumentException("--loss_fn: expected symile or clip");
+                throw new IllegalArgumentException("--loss_fn: expected symile, clip, gram or triangle");
             }
+            // TRIANGLE needs M = 3, GRAM d >= M; the layer uses their official smoothing 0.1 and every anchor
+            lossFn.tupleObjective().ifPresent(o -> o.checkDimensions(modalities, d));
         }
 
         /** The example's defaults: M 8, d 16, Symile, 50 epochs, lr 0.1, weight decay 0.01, batch 1000. */

@@ -112,6 +112,12 @@ public final class SplitEmbeddings {
             n.put("checkpoint_origin", model.upstream() ? "upstream lightning" : "symile");
             n.put("experiment", model.kind().flag());
             n.put("loss_fn", model.spec().loss().lossFn().flag());
+            if (model.spec().loss().lossFn().tupleObjective().isPresent()) {
+                // what the scores of a GRAM or TRIANGLE model were trained with
+                n.put("label_smoothing", model.spec().loss().labelSmoothing());
+                n.put("anchors", model.spec().loss().anchors().isEmpty() ? "all"
+                        : String.join(",", model.spec().loss().anchors()));
+            }
             n.put("logit_scale_exp", model.logitScale());
             n.put("data_dir", dataDir.toAbsolutePath().toString());
             n.put("split", split);

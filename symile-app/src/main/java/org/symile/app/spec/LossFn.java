@@ -1,13 +1,22 @@
 package org.symile.app.spec;
 
+import java.util.Optional;
+import org.symile.samediff.TupleObjective;
 import org.symile.samediff.ZeroShot;
 
-/** Upstream's {@code --loss_fn}: the Symile objective or the pairwise CLIP baseline. */
+/**
+ * Upstream's {@code --loss_fn}: the Symile objective, the pairwise CLIP baseline, or (extension) the GRAM and
+ * TRIANGLE objectives that score a tuple by the volume or area its vectors span.
+ */
 public enum LossFn {
     /** Symile with the multilinear inner product (paper §3). */
     SYMILE("symile", ZeroShot.Score.SYMILE),
     /** Pairwise CLIP, summed over all pairs of modalities (upstream §1.6). */
-    CLIP("clip", ZeroShot.Score.CLIP);
+    CLIP("clip", ZeroShot.Score.CLIP),
+    /** GRAM: the volume sqrt|det G| of the tuple's Gram matrix, any M (see {@link TupleObjective#GRAM}). */
+    GRAM("gram", ZeroShot.Score.GRAM),
+    /** TRIANGLE: the area of the triangle of three vectors, M = 3 (see {@link TupleObjective#TRIANGLE}). */
+    TRIANGLE("triangle", ZeroShot.Score.TRIANGLE);
 
     private final String flag;
     private final ZeroShot.Score score;
@@ -17,7 +26,7 @@ public enum LossFn {
         this.score = score;
     }
 
-    /** {@code symile} or {@code clip}. */
+    /** {@code symile}, {@code clip}, {@code gram} or {@code triangle}. */
     public String flag() {
         return flag;
     }
@@ -25,6 +34,16 @@ public enum LossFn {
     /** How zero-shot retrieval scores a query against candidates under this objective (upstream §1.7). */
     public ZeroShot.Score score() {
         return score;
+    }
+
+    /** The tuple objective (GRAM, TRIANGLE), empty for Symile and CLIP. */
+    public Optional<TupleObjective> tupleObjective() {
+        return TupleObjective.ofFlag(flag);
+    }
+
+    /** Whether the loss has Symile's negative sampling (only Symile does; the others contrast the [B, B] matrix). */
+    public boolean samplesNegatives() {
+        return this == SYMILE;
     }
 
     /**
@@ -38,7 +57,8 @@ public enum LossFn {
                 return f;
             }
         }
-        throw new IllegalArgumentException("--loss_fn: expected symile or clip, got '" + v + "'");
+        throw new IllegalArgumentException("--loss_fn: expected symile, clip, gram or triangle, got '" + v
+                + "'");
     }
 
     @Override

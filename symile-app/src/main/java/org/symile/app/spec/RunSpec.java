@@ -70,8 +70,8 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
             throw new IllegalArgumentException("--spark_master: binary_xor trains in one process (its p_hat models"
                     + " already train side by side, --p_hat_workers); Spark trains symile_m3 and symile_mimic");
         }
-        if (loss.lossFn() == LossFn.SYMILE && trainer.batchSzTrain() < 2) {
-            throw new IllegalArgumentException("--batch_sz_train: Symile needs at least 2 rows per batch, got "
+        if (loss.lossFn() != LossFn.CLIP && trainer.batchSzTrain() < 2) {
+            throw new IllegalArgumentException("--batch_sz_train: --loss_fn " + loss.lossFn().flag() + " needs at least 2 rows per batch, got "
                     + trainer.batchSzTrain());
         }
     }

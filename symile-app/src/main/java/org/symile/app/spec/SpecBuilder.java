@@ -30,10 +30,15 @@ final class SpecBuilder {
     RunSpec build() {
         LossFn lossFn = (LossFn) value("loss_fn");
         // CLIP has no negative sampling: unless one is given (and refused), record n rather than the default
-        NegativeSampling ns = given.containsKey("negative_sampling") || lossFn == LossFn.SYMILE
+        NegativeSampling ns = given.containsKey("negative_sampling") || lossFn.samplesNegatives()
                 ? (NegativeSampling) value("negative_sampling") : NegativeSampling.N;
+        Object eps = value("label_smoothing");
+        @SuppressWarnings("unchecked")
+        List<String> anchors = (List<String>) value("anchors");
         LossSpec loss = new LossSpec(lossFn, ns, bool("memory_lean"), dbl("logit_scale_init"),
-                bool("freeze_logit_scale"));
+                bool("freeze_logit_scale"), eps == null ? LossSpec.defaultLabelSmoothing(lossFn) : (Double) eps,
+                anchors);
+        loss.checkModalities(kind.modalities(), integer("d"));
         TrainerSpec trainer = new TrainerSpec(integer("epochs"), integer("check_val_every_n_epoch"),
                 dbl("limit_train_batches"), dbl("limit_val_batches"), integer("batch_sz_train"),
                 integer("batch_sz_val"), integer("batch_sz_test"), bool("drop_last"), integer("micro_batch_sz"));

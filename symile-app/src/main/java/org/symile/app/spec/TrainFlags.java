@@ -19,7 +19,7 @@ public final class TrainFlags {
 
     /** How a flag's text becomes a value. */
     enum Type { INT, LONG, DOUBLE, BOOL, PATH, STRING, DOUBLES, EXPERIMENT, LOSS_FN, NEGATIVE_SAMPLING, TEXT_EMBEDDING,
-        TRAINING_MASTER, SPARK_NEGATIVES }
+        TRAINING_MASTER, SPARK_NEGATIVES, ANCHORS }
 
     /**
      * One flag.
@@ -61,6 +61,7 @@ public final class TrainFlags {
                     case TEXT_EMBEDDING -> TextEmbedding.fromFlag(v);
                     case TRAINING_MASTER -> SparkTrainingMaster.fromFlag(v);
                     case SPARK_NEGATIVES -> SparkNegatives.fromFlag(v);
+                    case ANCHORS -> anchors(v);
                 };
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(flag + ": expected " + (type == Type.DOUBLE || type == Type.DOUBLES
@@ -69,6 +70,17 @@ public final class TrainFlags {
                 String m = String.valueOf(e.getMessage());
                 throw new IllegalArgumentException(m.startsWith(flag) ? m : flag + ": " + m, e);
             }
+        }
+
+        private static List<String> anchors(String v) {
+            if (v.equals("all")) {
+                return List.of();
+            }
+            List<String> out = new ArrayList<>();
+            for (String s : v.split(",", -1)) {
+                out.add(s.trim());
+            }
+            return out;
         }
 
         private static List<Double> doubles(String v) {
@@ -120,8 +132,16 @@ public final class TrainFlags {
                 "Resume from this checkpoint: weights, optimizer state, epoch and random streams", RunSpec::ckptPath);
         add("logit_scale_init", "X", null, Type.DOUBLE, null, "Initial log of the logit scale (CLIP uses 2.65926)",
                 s -> s.loss().logitScaleInit());
-        add("loss_fn", "symile|clip", null, Type.LOSS_FN, "symile", "symile or clip (pairwise baseline)",
-                s -> s.loss().lossFn());
+        add("loss_fn", "symile|clip|gram|triangle", null, Type.LOSS_FN, "symile", "symile, clip (pairwise"
+                + " baseline), or (extension) gram (the volume its vectors span, GRAM) or triangle (the area of its"
+                + " triangle, TRIANGLE, three modalities)", s -> s.loss().lossFn());
+        add("label_smoothing", "EPS", null, Type.DOUBLE, null, "gram and triangle: label smoothing of their"
+                + " cross-entropies (default: 0.1, their official code's; symile and clip: 0, as upstream)",
+                s -> s.loss().labelSmoothing());
+        add("anchors", "all|M1,M2,...", null, Type.ANCHORS, "all", "gram and triangle: the modalities whose losses"
+                + " are averaged (their official recipe uses one, e.g. --anchors text for symile_m3); modality names:"
+                + " binary_xor a,b,c; symile_m3 audio,image,text; symile_mimic cxr,ecg,labs",
+                s -> s.loss().anchors().isEmpty() ? "all" : String.join(",", s.loss().anchors()));
         add("lr", "X", null, Type.DOUBLE, null, "AdamW learning rate", s -> s.optimizer().lr());
         add("weight_decay", "X", null, Type.DOUBLE, null,
                 "AdamW decoupled weight decay, applied to every parameter incl. the logit scale",

@@ -3,8 +3,7 @@ package org.symile.app.train;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.INDArrayIndex;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.symile.samediff.Rows;
 
 /**
  * One minibatch: named arrays (placeholder name -> [rows, ...]) with the same number of rows.
@@ -44,12 +43,7 @@ public record Batch(Map<String, INDArray> arrays, int rows, long firstRow) {
                 throw new IllegalStateException("batch array '" + k + "' has shape "
                         + java.util.Arrays.toString(a.shape()) + ", not " + rows + " rows");
             }
-            INDArrayIndex[] idx = new INDArrayIndex[a.rank()];
-            idx[0] = NDArrayIndex.interval(from, to);
-            for (int i = 1; i < idx.length; i++) {
-                idx[i] = NDArrayIndex.all();
-            }
-            out.put(k, a.get(idx));
+            out.put(k, Rows.range(a, from, to));
         });
         return new Batch(out, (int) (to - from), firstRow + from);
     }

@@ -28,6 +28,10 @@ class TrainCommandTest {
             "--experiment binary_xor --memory_lean True|--memory_lean",
             "--experiment binary_xor --p_hats 0.5,1.5|--p_hats",
             "--experiment binary_xor --num_langs 5|--num_langs",
+            "--experiment binary_xor --loss_fn gram --d 2|--loss_fn gram",
+            "--experiment binary_xor --loss_fn gram --anchors text|--anchors",
+            "--experiment binary_xor --label_smoothing 0.1|--label_smoothing",
+            "--experiment binary_xor --loss_fn triangle --label_smoothing 1.0|--label_smoothing",
             "--batch_sz_train 3|--experiment"})
     void badFlagsExitWithStatus2AndOneLineNamingTheFlag(String args, String flag) {
         CliRunner.Run r = CliRunner.run(("train " + args).split(" "));

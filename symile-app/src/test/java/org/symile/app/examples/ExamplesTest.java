@@ -80,6 +80,17 @@ class ExamplesTest {
         assertEquals(2, bad.code());
         assertTrue(bad.err().contains("--q") && bad.err().contains("1.5"), bad.err());
         assertEquals(2, CliRunner.run("example", "binary_xor_8", "--batch_sz", "1").code());
+        CliRunner.Run triangle = CliRunner.run("example", "binary_xor_8", "--loss_fn", "triangle");
+        assertEquals(2, triangle.code());
+        assertEquals("symile example binary_xor_8: --loss_fn triangle: defined for exactly 3 modalities, got M = 8",
+                triangle.err().strip());
+        CliRunner.Run flat = CliRunner.run("example", "binary_xor_8", "--loss_fn", "gram", "--d", "4");
+        assertEquals(2, flat.code());
+        assertTrue(flat.err().contains("--loss_fn gram") && flat.err().contains("d = 4"), flat.err());
+        CliRunner.Run gram = CliRunner.run("example", "binary_xor_8", "--modalities", "3", "--loss_fn", "gram",
+                "--epochs", "2", "--train_n", "1000", "--batch_sz", "500", "--val_n", "200", "--test_n", "200");
+        assertEquals(0, gram.code(), gram.err());
+        assertTrue(gram.out().contains("\"loss_fn\" : \"gram\""), gram.out());
         assertEquals(2, CliRunner.run("example").code());
         assertThrows(IllegalArgumentException.class, () -> xor(1, LossFn.SYMILE, 1));
     }

@@ -1,5 +1,6 @@
 package org.symile.app.spec;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -87,7 +88,10 @@ class RunSpecTest {
             "--experiment symile_mimic --data_dir /d --negative_sampling n_squared"
                     + " --resnet_base_width 8 --ckpt_path /c/last.ckpt --weight_decay 0",
             "--experiment symile_m3 --data_dir /d --negative_sampling n_squared --memory_lean True",
-            "--experiment symile_mimic --data_dir /d --batch_sz_train 280 --micro_batch_sz 28"})
+            "--experiment symile_mimic --data_dir /d --batch_sz_train 280 --micro_batch_sz 28",
+            "--experiment binary_xor --loss_fn gram",
+            "--experiment symile_m3 --data_dir /d --loss_fn gram --anchors text --logit_scale_init 2.659",
+            "--experiment symile_mimic --data_dir /d --loss_fn triangle --anchors cxr,labs --label_smoothing 0"})
     void roundTripsThroughJsonAndCommandLine(String line) {
         RunSpec spec = parse(line.split(" "));
         assertEquals(spec, RunSpec.fromJson(spec.toJson(), "test"));
@@ -151,10 +155,37 @@ class RunSpecTest {
             "--experiment symile_m3 --data_dir x --text_dropout 1.0|--text_dropout",
             "--experiment symile_mimic --data_dir x --text_dropout 0.1|--text_dropout",
             "--experiment symile_m3 --data_dir x --text_dropout 0.1 --spark_master local[2] --spark_negatives global|--text_dropout 0.1",
+            "--experiment binary_xor --loss_fn gram --d 2|--loss_fn gram",
+            "--experiment binary_xor --loss_fn gram --anchors text|--anchors",
+            "--experiment binary_xor --loss_fn gram --anchors a,a|--anchors",
+            "--experiment binary_xor --loss_fn triangle --label_smoothing 1|--label_smoothing",
+            "--experiment binary_xor --loss_fn gram --label_smoothing -0.1|--label_smoothing",
+            "--experiment binary_xor --label_smoothing 0.1|--label_smoothing",
+            "--experiment binary_xor --loss_fn clip --anchors a|--anchors",
+            "--experiment binary_xor --loss_fn gram --negative_sampling n_squared|--negative_sampling",
+            "--experiment binary_xor --loss_fn volume|--loss_fn",
+            "--experiment binary_xor --loss_fn gram --batch_sz_train 1|--batch_sz_train",
             "--d 3|--experiment"})
     void invalidValuesAreRefusedNamingTheFlag(String line, String flag) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(line.split(" ")));
         assertTrue(e.getMessage().startsWith(flag), e.getMessage());
+    }
+
+    /** GRAM and TRIANGLE default to their official smoothing and every anchor; both are recorded, by name. */
+    @Test
+    void tupleObjectivesRecordTheirSmoothingAndAnchors() {
+        RunSpec gram = parse("--experiment", "symile_m3", "--data_dir", "d", "--loss_fn", "gram");
+        assertEquals(0.1, gram.loss().labelSmoothing(), 0.0);
+        assertEquals(List.of(), gram.loss().anchors());
+        assertEquals(0.1, gram.toJson().get("label_smoothing").asDouble(), 0.0);
+        assertEquals("all", gram.toJson().get("anchors").asText());
+        RunSpec one = parse("--experiment", "symile_m3", "--data_dir", "d", "--loss_fn", "triangle", "--anchors",
+                "text", "--label_smoothing", "0.05");
+        assertEquals("text", one.toJson().get("anchors").asText());
+        assertArrayEquals(new int[] {2}, one.loss().anchorIndices(ExperimentKind.SYMILE_M3.modalities()));
+        assertEquals(0.0, parse("--experiment", "binary_xor").loss().labelSmoothing(), 0.0);
+        assertEquals(0.0, parse("--experiment", "binary_xor", "--loss_fn", "gram", "--label_smoothing", "0")
+                .loss().labelSmoothing(), 0.0);
     }
 
     /** 0 (the default) is not recorded, so plain runs record exactly what they did before the flag existed. */

@@ -47,6 +47,14 @@ class SweepSpecTest {
         assertTrue(c.stream().anyMatch(m -> m.get("negative_sampling").equals("n_squared")));
     }
 
+    /** A space may list loss_fn values: the shipped comparison of the four objectives. */
+    @Test
+    void theObjectivesSpaceHasOneCandidatePerObjective() throws IOException {
+        SweepSpec spec = SweepSpec.read(Path.of("..", "hyperparams", "objectives", "binary_xor.yaml"));
+        var c = new Sweep(spec, "", Path.of("unused"), List.of()).candidates();
+        assertEquals(List.of("symile", "clip", "gram", "triangle"), c.stream().map(m -> m.get("loss_fn")).toList());
+    }
+
     @Test
     void randomSearchIsSeeded() {
         String text = "experiment: binary_xor\nsearch: random\ncandidates: 5\nseed: 7\nparameters:\n"

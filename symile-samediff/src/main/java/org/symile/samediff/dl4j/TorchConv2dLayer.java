@@ -11,7 +11,7 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.symile.samediff.Rows;
 
 /** The layer of a {@link TorchConv2d}: forward and backward through {@link NativeOps} or per-example GEMMs. */
 final class TorchConv2dLayer extends ConvolutionLayer {
@@ -56,7 +56,7 @@ final class TorchConv2dLayer extends ConvolutionLayer {
     }
 
     private static INDArray examples(INDArray a, long from, long to) {
-        return a.get(NDArrayIndex.interval(from, to), NDArrayIndex.all(), NDArrayIndex.all(), NDArrayIndex.all());
+        return Rows.range(a, from, to);
     }
 
     /** Whether this layer's product for input {@code x} runs as per-example GEMMs. */

@@ -4,13 +4,16 @@ import java.util.List;
 import java.util.Objects;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.symile.samediff.TupleObjectiveLoss;
 import org.symile.samediff.ZeroShot;
 
 /**
  * Scores of aligned tuples: row i of every modality's representations forms one candidate tuple.
  * <ul>
  *   <li>Symile: s · MIP(r_1,i, …, r_M,i) = s · Σ_k Π_m r_m,ik (the multilinear inner product, paper Eq. 1);</li>
- *   <li>CLIP: s · Σ_{m < m'} ⟨r_m,i, r_m',i⟩ (the pairwise sum upstream's zero-shot scoring uses).</li>
+ *   <li>CLIP: s · Σ_{m < m'} ⟨r_m,i, r_m',i⟩ (the pairwise sum upstream's zero-shot scoring uses);</li>
+ *   <li>GRAM, TRIANGLE: −s · S(r_1,i, …, r_M,i), S the tuple's volume or area
+ *   ({@link org.symile.samediff.TupleObjective}).</li>
  * </ul>
  * s is the learned logit scale, already exponentiated. These are the numbers {@link ZeroShot} ranks candidates
  * by: the score of query i with candidate j equals this score of the tuple (queries i, candidate j).
@@ -40,6 +43,9 @@ public final class TupleScores {
                         + java.util.Arrays.toString(r.shape()) + ", expected [" + first.rows() + ", "
                         + first.columns() + "] like modality 0");
             }
+        }
+        if (score.objective().isPresent()) {
+            return TupleObjectiveLoss.tupleScores(score.objective().get(), reps, Math.log(scale));
         }
         if (score == ZeroShot.Score.SYMILE) {
             INDArray prod = first.dup();

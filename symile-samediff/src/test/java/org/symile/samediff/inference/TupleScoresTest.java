@@ -13,12 +13,12 @@ import org.symile.samediff.ZeroShot;
 
 class TupleScoresTest {
 
-    /** The score of tuple i is the zero-shot score of query i with candidate i, for both scores and M = 3, 4. */
+    /** The score of tuple i is the zero-shot score of query i with candidate i, for every score and M = 3, 4. */
     @Test
     void tupleScoresAreTheDiagonalOfZeroShotScores() {
         Nd4j.getRandom().setSeed(4);
         for (ZeroShot.Score score : ZeroShot.Score.values()) {
-            for (int m = 3; m <= 4; m++) {
+            for (int m = 3; m <= (score == ZeroShot.Score.TRIANGLE ? 3 : 4); m++) {
                 INDArray cand = Nd4j.randn(DataType.DOUBLE, 5, 7);
                 List<INDArray> queries = new java.util.ArrayList<>();
                 for (int i = 0; i < m - 1; i++) {
@@ -43,6 +43,17 @@ class TupleScoresTest {
         // a·b = 1, a·c = 8.5, b·c = -2.5; MIP = 1·3·0.5 + 2·(−1)·4 = −6.5
         assertEquals(2 * 7.0, TupleScores.of(ZeroShot.Score.CLIP, List.of(a, b, c), 2).getDouble(0), 1e-12);
         assertEquals(2 * -6.5, TupleScores.of(ZeroShot.Score.SYMILE, List.of(a, b, c), 2).getDouble(0), 1e-12);
+    }
+
+    @Test
+    void gramOfTwoUnitVectorsIsTheNegatedScaledSineOfTheirAngle() {
+        double t = 0.7;
+        INDArray a = Nd4j.createFromArray(new double[][] {{1, 0, 0}});
+        INDArray b = Nd4j.createFromArray(new double[][] {{Math.cos(t), Math.sin(t), 0}});
+        assertEquals(-3 * Math.sin(t), TupleScores.of(ZeroShot.Score.GRAM, List.of(a, b), 3).getDouble(0), 1e-12);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> TupleScores.of(ZeroShot.Score.TRIANGLE, List.of(a, b), 3));
+        assertTrue(e.getMessage().contains("--loss_fn triangle") && e.getMessage().contains("M = 2"), e.getMessage());
     }
 
     @Test

@@ -8,6 +8,7 @@ import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.symile.app.spec.ExperimentKind;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.train.Batch;
 import org.symile.app.train.samediff.SameDiffModel;
@@ -249,5 +250,10 @@ public final class M3Model extends SameDiffModel {
             textPass.close();
             textPass = null;
         }
+    }
+
+    @Override
+    protected List<String> modalities() {
+        return ExperimentKind.SYMILE_M3.modalities();
     }
 }

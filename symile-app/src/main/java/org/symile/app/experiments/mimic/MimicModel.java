@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.api.Layer;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.symile.app.spec.ExperimentKind;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.train.Batch;
 import org.symile.app.train.dl4j.GraphModel;
@@ -32,7 +33,7 @@ public final class MimicModel extends GraphModel {
     }
 
     MimicModel(MimicNetwork.Built built, MimicArchitecture a, LossSpec loss, int microRows) {
-        super(built.graph(), MimicNetwork.LOSS, 3, a.d(), loss, microRows, MimicNetwork.inputTypes(a));
+        super(built.graph(), MimicNetwork.LOSS, ExperimentKind.SYMILE_MIMIC.modalities(), a.d(), loss, microRows, MimicNetwork.inputTypes(a));
         this.cxrNet = built.cxr();
         this.ecgNet = built.ecg();
         this.architecture = a;

@@ -7,6 +7,7 @@ import java.util.random.RandomGenerator;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.symile.app.spec.ExperimentKind;
 import org.symile.app.spec.LossSpec;
 import org.symile.app.train.Batch;
 import org.symile.app.train.samediff.SameDiffModel;
@@ -80,5 +81,10 @@ public final class BinaryXorModel extends SameDiffModel {
                     + java.util.Arrays.toString(bits.shape()));
         }
         return sd.output(Map.of(modality, bits.castTo(DataType.FLOAT)), "r_" + modality).get("r_" + modality);
+    }
+
+    @Override
+    protected List<String> modalities() {
+        return ExperimentKind.BINARY_XOR.modalities();
     }
 }

@@ -64,10 +64,11 @@ public abstract class GraphModel implements TrainableModel {
 
     /**
      * @param cg        an initialised graph whose single output is the {@link SymileOutputLayer} {@code lossLayer}
+     * @param modalities the modalities' names in the output layer's input order (what {@code --anchors} names)
      * @param width     d, each modality's representation width
      * @param inputTypes the graph's input types in input order (per example), for {@link #stepMemory()}
      */
-    protected GraphModel(ComputationGraph cg, String lossLayer, int modalities, long width, LossSpec loss,
+    protected GraphModel(ComputationGraph cg, String lossLayer, List<String> modalities, long width, LossSpec loss,
                          InputType... inputTypes) {
         this(cg, lossLayer, modalities, width, loss, 0, inputTypes);
     }
@@ -78,14 +79,14 @@ public abstract class GraphModel implements TrainableModel {
      *
      * @param microRows the rows encoded at once ({@code --micro_batch_sz}), or 0 for plain steps
      */
-    protected GraphModel(ComputationGraph cg, String lossLayer, int modalities, long width, LossSpec loss,
+    protected GraphModel(ComputationGraph cg, String lossLayer, List<String> modalities, long width, LossSpec loss,
                          int microRows, InputType... inputTypes) {
         this.cg = cg;
         this.inputTypes = inputTypes.clone();
         this.lossLayer = lossLayer;
-        this.modalities = modalities;
+        this.modalities = modalities.size();
         this.width = width;
-        this.labelSampling = loss.lossFn() == LossFn.CLIP ? NegativeSampling.N_SQUARED : loss.negativeSampling();
+        this.labelSampling = loss.lossFn().samplesNegatives() ? loss.negativeSampling() : NegativeSampling.N_SQUARED;
         this.lossFn = loss.lossFn();
         this.params = cg.paramTable();
         String scale = lossLayer + "_" + SymileOutputLayer.LOGIT_SCALE;
@@ -96,8 +97,9 @@ public abstract class GraphModel implements TrainableModel {
                 trainable.add(name);
             }
         }
-        this.cached = microRows > 0 ? new CachedGraphSteps(this, loss.lossFn() == LossFn.CLIP ? EagerLoss.clip()
-                : EagerLoss.symile(loss.symileConfig()), microRows) : null;
+        EagerLoss eager = loss.lossFn().tupleObjective().isPresent() ? loss.tupleLoss(modalities).eager()
+                : loss.lossFn() == LossFn.CLIP ? EagerLoss.clip() : EagerLoss.symile(loss.symileConfig());
+        this.cached = microRows > 0 ? new CachedGraphSteps(this, eager, microRows) : null;
     }
 
     private boolean isRunningStat(String name) {

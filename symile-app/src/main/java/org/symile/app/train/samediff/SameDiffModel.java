@@ -34,6 +34,7 @@ import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.Permutations;
 import org.symile.samediff.SurrogateLossGraph;
 import org.symile.samediff.SymileLoss;
+import org.symile.samediff.TupleObjectiveLoss;
 
 /**
  * A model that is one SameDiff graph: its encoders, the logit scale and the project's Symile or CLIP loss graph
@@ -76,6 +77,12 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
     }
 
     /**
+     * The names of the modalities whose representations {@code finish} receives, in that order: what
+     * {@code --anchors} names. Called from {@code finish}, so it must not depend on a subclass's fields.
+     */
+    protected abstract List<String> modalities();
+
+    /**
      * {@link #finish(List, long, LogitScale, LossSpec, LossForm)}, gradient-cached when {@code microRows} > 0: the
      * loss over each whole batch in its eager form (O(N) and CLIP in closed form, O(N²) memory-lean), the encoders
      * run on at most {@code microRows} rows at a time.
@@ -83,12 +90,16 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
     protected final void finish(List<SDVariable> reps, long width, LogitScale scale, LossSpec spec, LossForm form,
                                 int microRows) {
         this.scale = scale;
+        TupleObjectiveLoss tuple = spec.lossFn().tupleObjective().isPresent() ? spec.tupleLoss(modalities()) : null;
         if (microRows > 0) {
-            EagerLoss eager = spec.lossFn() == LossFn.CLIP ? EagerLoss.clip() : EagerLoss.symile(spec.symileConfig());
+            EagerLoss eager = tuple != null ? tuple.eager() : spec.lossFn() == LossFn.CLIP ? EagerLoss.clip()
+                    : EagerLoss.symile(spec.symileConfig());
             this.cachedLoss = new SurrogateLossGraph(sd, "loss", List.copyOf(reps), scale, eager,
-                    spec.lossFn() == LossFn.CLIP ? "CLIP loss" : "Symile loss");
+                    spec.lossFn().flag() + " loss");
             this.loss = cachedLoss;
             this.cache = new GradientCache(this, eager, microRows);
+        } else if (tuple != null) {
+            this.loss = tuple.withForm(form).build(sd, "loss", reps, scale);
         } else if (spec.lossFn() == LossFn.CLIP) {
             this.loss = new ClipLoss().withWidth(width).withForm(form).build(sd, "loss", reps, scale);
         } else {

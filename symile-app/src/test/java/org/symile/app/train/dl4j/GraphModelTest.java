@@ -61,7 +61,7 @@ class GraphModelTest {
 
         /** @param batchNorm c through batch norm (c [B, 2, 1, 1]) or not (c [B, 2]) */
         Model(LossSpec loss, boolean batchNorm, int microRows) {
-            super(graph(loss, batchNorm, microRows > 0), LOSS, 3, 3, loss, microRows, InputType.feedForward(2),
+            super(graph(loss, batchNorm, microRows > 0), LOSS, List.of("a", "b", "c"), 3, loss, microRows, InputType.feedForward(2),
                     InputType.feedForward(2), batchNorm ? InputType.convolutional(1, 1, 2) : InputType.feedForward(2));
             this.batchNorm = batchNorm;
         }
@@ -82,7 +82,7 @@ class GraphModelTest {
             }
             g.addVertex("reps", new MergeVertex(), "fa", "fb", "fc");
             g.addLayer(LOSS, new SymileOutputLayer.Builder().numModalities(3).embeddingSize(3)
-                    .negativeSampling(loss.negativeSampling()).lossFn(loss.lossFn() == LossFn.CLIP ? "clip" : "symile")
+                    .negativeSampling(loss.negativeSampling()).lossFn(loss.lossFn().flag())
                     .logitScaleInit(loss.logitScaleInit()).cachedGradients(cached).build(), "reps");
             g.setOutputs(LOSS);
             ComputationGraph cg = new ComputationGraph(g.build());
@@ -123,7 +123,7 @@ class GraphModelTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"CLIP,N", "SYMILE,N_SQUARED"})
+    @CsvSource({"CLIP,N", "SYMILE,N_SQUARED", "GRAM,N", "TRIANGLE,N"})
     void theFlatGradientIsTheDerivativeOfTheBatchMeanLoss(LossFn fn, NegativeSampling ns) {
         Model model = new Model(loss(fn, ns, false));
         Batch batch = batch(1);
@@ -244,7 +244,7 @@ class GraphModelTest {
      * loss, flattened gradient and update, for O(N) Symile (the same permutations), O(N²) Symile and CLIP.
      */
     @ParameterizedTest
-    @CsvSource({"SYMILE,N,1", "SYMILE,N,4", "SYMILE,N_SQUARED,2", "CLIP,N,4"})
+    @CsvSource({"SYMILE,N,1", "SYMILE,N,4", "SYMILE,N_SQUARED,2", "CLIP,N,4", "GRAM,N,4", "TRIANGLE,N,3"})
     void aMicroBatchedStepIsThePlainStep(LossFn fn, NegativeSampling ns, int micro) {
         Model plain = new Model(loss(fn, ns, false), false, 0);
         Model cached = new Model(loss(fn, ns, false), false, micro);

@@ -51,6 +51,11 @@ class ReleasingMemoryTest {
         }
 
         @Override
+        protected List<String> modalities() {
+            return List.of("a", "b", "c");
+        }
+
+        @Override
         protected boolean stepWorkspace() {
             return workspace;
         }

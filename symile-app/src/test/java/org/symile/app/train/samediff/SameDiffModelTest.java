@@ -58,6 +58,11 @@ class SameDiffModelTest {
         }
 
         @Override
+        protected List<String> modalities() {
+            return List.of("a", "b", "c");
+        }
+
+        @Override
         protected Map<String, INDArray> placeholders(Batch batch, Feed feed) {
             return Map.of("a", batch.get("a"), "b", batch.get("b"), "c", batch.get("c"));
         }
@@ -84,7 +89,8 @@ class SameDiffModelTest {
 
     /** Negatives-free losses, so the loss is a function of the weights alone. */
     @ParameterizedTest
-    @CsvSource({"CLIP,N,GRAPH", "CLIP,N,CLOSED_FORM", "SYMILE,N_SQUARED,GRAPH"})
+    @CsvSource({"CLIP,N,GRAPH", "CLIP,N,CLOSED_FORM", "SYMILE,N_SQUARED,GRAPH", "GRAM,N,GRAPH", "GRAM,N,CLOSED_FORM",
+            "TRIANGLE,N,GRAPH", "TRIANGLE,N,CLOSED_FORM"})
     void gradientsAreCentralDifferencesOfTheBatchMeanLoss(LossFn fn, NegativeSampling ns, LossForm form) {
         Model model = new Model(loss(fn, ns), form);
         Batch batch = batch(1);
@@ -143,10 +149,11 @@ class SameDiffModelTest {
 
     /**
      * Gradient caching: B 6 encoded 1, 2 (3 + 3) or 4 rows at a time (4 + 2 would be uneven: 3 + 3) gives the plain
-     * step's loss, gradients and update, for O(N) Symile (the same permutations), O(N²) Symile and CLIP.
+     * step's loss, gradients and update, for O(N) Symile (the same permutations), O(N²) Symile, CLIP, GRAM and
+     * TRIANGLE.
      */
     @ParameterizedTest
-    @CsvSource({"SYMILE,N,1", "SYMILE,N,4", "SYMILE,N_SQUARED,2", "CLIP,N,4", "CLIP,N,6"})
+    @CsvSource({"SYMILE,N,1", "SYMILE,N,4", "SYMILE,N_SQUARED,2", "CLIP,N,4", "CLIP,N,6", "GRAM,N,4", "TRIANGLE,N,3"})
     void aMicroBatchedStepIsThePlainStep(LossFn fn, NegativeSampling ns, int micro) {
         Model plain = new Model(loss(fn, ns), LossForm.GRAPH);
         Model cached = new Model(loss(fn, ns), LossForm.GRAPH, micro);

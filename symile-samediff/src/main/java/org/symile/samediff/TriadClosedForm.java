@@ -1,0 +1,441 @@
+package org.symile.samediff;
+
+import java.nio.ByteOrder;
+import java.nio.DoubleBuffer;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * GRAM and TRIANGLE for M = 3 in closed form: {@link TupleObjectiveClosedForm}'s loss with the three modalities'
+ * [B, B] products shared by every anchor and each pair's score written out.
+ *
+ * <p>With x_0, x_1, x_2 [B, d], the three GEMMs Q_kl = x_k x_lᵀ (k &lt; l), the squared norms n_k and the paired
+ * products e_kl[j] = x_k[j] · x_l[j], anchor a's pair (i, j) has the Gram entries α = n_a[i],
+ * P_k = x_a[i] · o_k[j] (an entry of Q_{a o_k} or of its transpose), c_kk = n_{o_k}[j], c_12 = e_{o_1 o_2}[j]:
+ * <pre>
+ *   GRAM:     det = α(c11 c22 − c12²) − c22 P1² − c11 P2² + 2 c12 P1 P2,  S = sqrt(max(|det|, floor))
+ *   TRIANGLE: uu = α − 2P1 + c11, vv = α − 2P2 + c22, uv = α − P1 − P2 + c12,  S = (uu·vv − uv²) / 2
+ * </pre>
+ * Logits L = −s·S enter the row and column cross-entropies (label smoothing ε) in one pass of exponentials; the
+ * loss's derivatives with respect to the entries of each Q_kl are summed over the anchors that read it, so the
+ * backward pass is six GEMMs for any number of anchors (the official formulation, and PyTorch's fast one, take
+ * two products per anchor forward and four back). Everything between the GEMMs is double precision.
+ */
+final class TriadClosedForm implements EagerLoss {
+    /** Tile edge of the loops that read one [B, B] array along rows and another along columns. */
+    private static final int TILE = 32;
+    private final TupleObjective objective;
+    private final double eps;
+    private final int[] anchors;
+    /** [B, B]: Q01, Q02, Q12, then their gradients W01, W02, W12. [B, d]: the three gradients. */
+    private final ClosedFormScratch scratch = new ClosedFormScratch(6, 3);
+    private double[][] q;
+    private double[][] w;
+    private double[][] qT;
+    private double[][] wT;
+    private double[] er;
+    private double[] ec;
+    private float[] floats;
+
+    TriadClosedForm(TupleObjective objective, double labelSmoothing, int[] anchors) {
+        this.objective = objective;
+        this.eps = labelSmoothing;
+        this.anchors = anchors;
+    }
+
+    @Override
+    public LossGradients compute(List<INDArray> reps, double logScale, Permutations unused) {
+        return run(reps, logScale, true);
+    }
+
+    @Override
+    public double value(List<INDArray> reps, double logScale, Permutations unused) {
+        return run(reps, logScale, false).loss();
+    }
+
+    private LossGradients run(List<INDArray> reps, double logScale, boolean gradients) {
+        Shapes.checkEager(reps, objective.flag() + " loss");
+        objective.checkDimensions(reps.size(), reps.get(0).columns());
+        int[] chosen = TupleObjectiveLoss.anchorsOf(anchors, 3);
+        int b = (int) reps.get(0).rows();
+        long d = reps.get(0).columns();
+        DataType dt = reps.get(0).dataType();
+        scratch.fit(dt, b, d);
+        fitArrays(b);
+        List<INDArray> x = new ArrayList<>(3);
+        for (INDArray r : reps) {
+            x.add(Shapes.contiguous(r));
+        }
+        double[][] n = new double[3][];
+        for (int k = 0; k < 3; k++) {
+            n[k] = x.get(k).mul(x.get(k)).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
+        }
+        // e[k + l - 1] = e_kl: e01, e02, e12
+        double[][] e = new double[3][];
+        for (int k = 0, p = 0; k < 3; k++) {
+            for (int l = k + 1; l < 3; l++, p++) {
+                INDArray qkl = scratch.square(p);
+                Nd4j.gemm(x.get(k), x.get(l), qkl, false, true, 1.0, 0.0);
+                read(qkl, q[p]);
+                e[k + l - 1] = x.get(k).mul(x.get(l)).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
+                if (gradients) {
+                    java.util.Arrays.fill(w[p], 0.0);
+                }
+            }
+        }
+        double[][] dn = new double[3][b];
+        double[][] de = new double[3][b];
+        double s = Math.exp(logScale);
+        double loss = 0;
+        double gradLog = 0;
+        boolean[] transposed = new boolean[3];
+        boolean[] wt = new boolean[3];
+        for (int a : chosen) {
+            Anchor an = new Anchor(a, b, n, e);
+            double weight = 1.0 / chosen.length;
+            // the anchor's products along its rows: Q itself, or its transpose where the anchor is Q's column side
+            double[] p1 = an.t1 ? transposedQ(an.q1, transposed, b) : q[an.q1];
+            double[] p2 = an.t2 ? transposedQ(an.q2, transposed, b) : q[an.q2];
+            double[] sums = forward(p1, p2, an, b, s);
+            double c = weight * 0.5 / b;
+            // Σ_i (lse − L_ii) over rows and columns, plus ε·(L_ii − mean) in each direction
+            loss += c * (sums[0] + 2 * eps * (sums[2] - sums[3] / b));
+            // Σ_ij ∂loss/∂L_ij · L_ij = ∂loss/∂log s
+            gradLog += c * (sums[1] - 2 * (1 - eps) * sums[2] - 2 * eps * sums[3] / b);
+            if (gradients) {
+                backward(p1, p2, gradientOf(an.q1, an.t1, wt), gradientOf(an.q2, an.t2, wt), an, b, s, c, dn, de);
+            }
+        }
+        for (int p = 0; p < 3; p++) {
+            if (wt[p]) {
+                addTranspose(wT[p], w[p], b);
+            }
+        }
+        if (!gradients) {
+            return new LossGradients(loss, List.of(), Double.NaN);
+        }
+        return new LossGradients(loss, gradientsOf(x, b, dn, de), gradLog);
+    }
+
+    /** Which Q (and orientation) and which vectors anchor a's pairs read. */
+    private static final class Anchor {
+        final double[] alpha;
+        final double[] c11;
+        final double[] c22;
+        final double[] c12;
+        /** The Q index of P1 and P2, and whether the anchor is Q's column side (the entry is Q[j, i]). */
+        final int q1;
+        final int q2;
+        final boolean t1;
+        final boolean t2;
+        final int o1;
+        final int o2;
+        final int a;
+
+        Anchor(int a, int b, double[][] n, double[][] e) {
+            this.a = a;
+            this.o1 = a == 0 ? 1 : 0;
+            this.o2 = a == 2 ? 1 : 2;
+            alpha = n[a];
+            c11 = n[o1];
+            c22 = n[o2];
+            c12 = e[o1 + o2 - 1];
+            q1 = Math.min(a, o1) + Math.max(a, o1) - 1;
+            q2 = Math.min(a, o2) + Math.max(a, o2) - 1;
+            t1 = a > o1;
+            t2 = a > o2;
+        }
+    }
+
+    /**
+     * Fills er (and, when the logits span too wide a range for one shift, ec) with the softmax numerators and
+     * returns {Σ (lse − L_ii) over rows and columns, Σ over rows and columns of Σ_j softmax_ij L_ij, trace L, Σ L}.
+     */
+    private double[] forward(double[] p1, double[] p2, Anchor an, int b, double s) {
+        double[] logits = er;
+        double[] colMax = new double[b];
+        double[] colTot = new double[b];
+        double[] rowMax = new double[b];
+        java.util.Arrays.fill(colMax, Double.NEGATIVE_INFINITY);
+        boolean gram = objective == TupleObjective.GRAM;
+        double[] c11 = an.c11;
+        double[] c22 = an.c22;
+        double[] c12 = an.c12;
+        for (int i = 0; i < b; i++) {
+            double al = an.alpha[i];
+            int base = i * b;
+            if (gram) {
+                for (int j = 0; j < b; j++) {
+                    double x1 = p1[base + j];
+                    double x2 = p2[base + j];
+                    double det = al * (c11[j] * c22[j] - c12[j] * c12[j]) - c22[j] * x1 * x1 - c11[j] * x2 * x2
+                            + 2 * c12[j] * x1 * x2;
+                    double l = -s * Math.sqrt(Math.max(Math.abs(det), TupleObjective.DET_FLOOR));
+                    logits[base + j] = l;
+                    colMax[j] = Math.max(colMax[j], l);
+                    colTot[j] += l;
+                }
+            } else {
+                for (int j = 0; j < b; j++) {
+                    double uu = al - 2 * p1[base + j] + c11[j];
+                    double vv = al - 2 * p2[base + j] + c22[j];
+                    double uv = al - p1[base + j] - p2[base + j] + c12[j];
+                    double l = -s * 0.5 * (uu * vv - uv * uv);
+                    logits[base + j] = l;
+                    colMax[j] = Math.max(colMax[j], l);
+                    colTot[j] += l;
+                }
+            }
+            double rm = Double.NEGATIVE_INFINITY;
+            for (int j = 0; j < b; j++) {
+                rm = Math.max(rm, logits[base + j]);
+            }
+            rowMax[i] = rm;
+        }
+        double top = Double.NEGATIVE_INFINITY;
+        double bottom = Double.POSITIVE_INFINITY;
+        double trace = 0;
+        double total = 0;
+        double[] diag = new double[b];
+        for (int i = 0; i < b; i++) {
+            top = Math.max(top, rowMax[i]);
+            bottom = Math.min(bottom, Math.min(rowMax[i], colMax[i]));
+            diag[i] = logits[i * b + i];
+            trace += diag[i];
+            total += colTot[i];
+        }
+        double[] rowSum = new double[b];
+        double[] colSum = new double[b];
+        double[] rowEz = new double[b];
+        double[] colEz = new double[b];
+        // one exponential per entry, shifted by the largest logit, serves rows and columns alike while every row's
+        // and column's largest term stays far above double's underflow (e^-600); otherwise each its own shift
+        oneShift = top - bottom < 600;
+        for (int i = 0; i < b; i++) {
+            int base = i * b;
+            double rm = oneShift ? top : rowMax[i];
+            double rs = 0;
+            double rz = 0;
+            for (int j = 0; j < b; j++) {
+                double l = logits[base + j];
+                double x = Math.exp(l - rm);
+                if (!oneShift) {
+                    double y = Math.exp(l - colMax[j]);
+                    ec[base + j] = y;
+                    colSum[j] += y;
+                    colEz[j] += y * l;
+                } else {
+                    colSum[j] += x;
+                    colEz[j] += x * l;
+                }
+                rs += x;
+                rz += x * l;
+                logits[base + j] = x;
+            }
+            rowSum[i] = rs;
+            rowEz[i] = rz;
+        }
+        double lse = 0;
+        double ez = 0;
+        for (int i = 0; i < b; i++) {
+            lse += (oneShift ? top : rowMax[i]) + Math.log(rowSum[i]) - diag[i];
+            lse += (oneShift ? top : colMax[i]) + Math.log(colSum[i]) - diag[i];
+            ez += rowEz[i] / rowSum[i] + colEz[i] / colSum[i];
+            rowSum[i] = 1 / rowSum[i];
+            colSum[i] = 1 / colSum[i];
+        }
+        rowInv = rowSum;
+        colInv = colSum;
+        return new double[] {lse, ez, trace, total};
+    }
+
+    private double[] rowInv;
+    private double[] colInv;
+    private boolean oneShift;
+
+    /** Q_p's transpose, computed once per step. */
+    private double[] transposedQ(int p, boolean[] done, int b) {
+        if (!done[p]) {
+            transpose(q[p], qT[p], b);
+            done[p] = true;
+        }
+        return qT[p];
+    }
+
+    /** Where the gradient of Q_p read in the given orientation accumulates (its transpose: added to w at the end). */
+    private double[] gradientOf(int p, boolean transposed, boolean[] used) {
+        if (!transposed) {
+            return w[p];
+        }
+        if (!used[p]) {
+            java.util.Arrays.fill(wT[p], 0.0);
+            used[p] = true;
+        }
+        return wT[p];
+    }
+
+    /**
+     * Accumulates ∂loss/∂P1 into w1 and ∂loss/∂P2 into w2 (both in the anchor's orientation) and ∂loss/∂n,
+     * ∂loss/∂e for anchor an with cross-entropy weight c.
+     */
+    private void backward(double[] p1, double[] p2, double[] w1, double[] w2, Anchor an, int b, double s, double c,
+                          double[][] dn, double[][] de) {
+        double[] dAlpha = dn[an.a];
+        double[] dc11 = dn[an.o1];
+        double[] dc22 = dn[an.o2];
+        double[] dc12 = de[an.o1 + an.o2 - 1];
+        double[] c11 = an.c11;
+        double[] c22 = an.c22;
+        double[] c12 = an.c12;
+        double off = 2 * c * eps / b;
+        double[] ecol = oneShift ? er : ec;
+        double[] da = new double[b];
+        double[] one = new double[6];
+        for (int i = 0; i < b; i++) {
+            double al = an.alpha[i];
+            double ri = c * rowInv[i];
+            int base = i * b;
+            for (int j = 0; j < b; j++) {
+                da[j] = -s * (er[base + j] * ri + ecol[base + j] * c * colInv[j] - off);
+            }
+            // the target's own term: −(1 − ε) in the row's and in the column's cross-entropy
+            da[i] += s * 2 * c * (1 - eps);
+            if (objective == TupleObjective.GRAM) {
+                for (int j = 0; j < b; j++) {
+                    double x1 = p1[base + j];
+                    double x2 = p2[base + j];
+                    double a11 = c11[j];
+                    double a22 = c22[j];
+                    double a12 = c12[j];
+                    double det = al * (a11 * a22 - a12 * a12) - a22 * x1 * x1 - a11 * x2 * x2 + 2 * a12 * x1 * x2;
+                    double abs = Math.abs(det);
+                    // ∂sqrt|det| = sign(det) / (2 sqrt|det|) · ∂det; nothing for a degenerate tuple
+                    double f = abs >= TupleObjective.DET_FLOOR ? da[j] * Math.signum(det) * 0.5 / Math.sqrt(abs) : 0;
+                    w1[base + j] += f * 2 * (a12 * x2 - a22 * x1);
+                    w2[base + j] += f * 2 * (a12 * x1 - a11 * x2);
+                    dc11[j] += f * (al * a22 - x2 * x2);
+                    dc22[j] += f * (al * a11 - x1 * x1);
+                    dc12[j] += f * 2 * (x1 * x2 - al * a12);
+                    da[j] = f * (a11 * a22 - a12 * a12);
+                }
+            } else {
+                for (int j = 0; j < b; j++) {
+                    double ds = da[j];
+                    double uu = al - 2 * p1[base + j] + c11[j];
+                    double vv = al - 2 * p2[base + j] + c22[j];
+                    double uv = al - p1[base + j] - p2[base + j] + c12[j];
+                    w1[base + j] += ds * (uv - vv);
+                    w2[base + j] += ds * (uv - uu);
+                    dc11[j] += ds * 0.5 * vv;
+                    dc22[j] += ds * 0.5 * uu;
+                    dc12[j] -= ds * uv;
+                    da[j] = ds * (0.5 * (uu + vv) - uv);
+                }
+            }
+            double sum = 0;
+            for (int j = 0; j < b; j++) {
+                sum += da[j];
+            }
+            dAlpha[i] += sum;
+        }
+    }
+
+    /** dst = srcᵀ ([B, B], row-major), in tiles. */
+    private static void transpose(double[] src, double[] dst, int b) {
+        for (int i0 = 0; i0 < b; i0 += TILE) {
+            for (int j0 = 0; j0 < b; j0 += TILE) {
+                for (int i = i0; i < Math.min(b, i0 + TILE); i++) {
+                    for (int j = j0; j < Math.min(b, j0 + TILE); j++) {
+                        dst[j * b + i] = src[i * b + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** dst += srcᵀ, in tiles. */
+    private static void addTranspose(double[] src, double[] dst, int b) {
+        for (int i0 = 0; i0 < b; i0 += TILE) {
+            for (int j0 = 0; j0 < b; j0 += TILE) {
+                for (int i = i0; i < Math.min(b, i0 + TILE); i++) {
+                    for (int j = j0; j < Math.min(b, j0 + TILE); j++) {
+                        dst[j * b + i] += src[i * b + j];
+                    }
+                }
+            }
+        }
+    }
+
+    /** ∂x_k = Σ_l W_kl x_l (or W_lkᵀ x_l) + 2 dn_k ⊙ x_k + Σ_l de_kl ⊙ x_l. */
+    private List<INDArray> gradientsOf(List<INDArray> x, int b, double[][] dn, double[][] de) {
+        List<INDArray> out = new ArrayList<>(3);
+        DataType dt = x.get(0).dataType();
+        for (int k = 0; k < 3; k++) {
+            INDArray g = scratch.matrix(k);
+            g.assign(x.get(k).mulColumnVector(column(dn[k], dt, b)).muli(2));
+            out.add(g);
+        }
+        for (int k = 0, p = 0; k < 3; k++) {
+            for (int l = k + 1; l < 3; l++, p++) {
+                INDArray wkl = scratch.square(3 + p);
+                write(w[p], wkl);
+                Nd4j.gemm(wkl, x.get(l), out.get(k), false, false, 1.0, 1.0);
+                Nd4j.gemm(wkl, x.get(k), out.get(l), true, false, 1.0, 1.0);
+                INDArray col = column(de[k + l - 1], dt, b);
+                out.get(k).addi(x.get(l).mulColumnVector(col));
+                out.get(l).addi(x.get(k).mulColumnVector(col));
+            }
+        }
+        return out;
+    }
+
+    private static INDArray column(double[] v, DataType dt, int b) {
+        return Nd4j.createFromArray(v).castTo(dt).reshape(b, 1);
+    }
+
+    private void fitArrays(int b) {
+        int bb = b * b;
+        if (er != null && er.length == bb) {
+            return;
+        }
+        q = new double[3][bb];
+        w = new double[3][bb];
+        qT = new double[3][bb];
+        wT = new double[3][bb];
+        er = new double[bb];
+        ec = new double[bb];
+        floats = new float[bb];
+    }
+
+    /** A C-order [B, B] scratch array's values into dst. */
+    private void read(INDArray src, double[] dst) {
+        if (src.dataType() == DataType.DOUBLE) {
+            DoubleBuffer buf = src.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+            buf.get((int) src.offset(), dst, 0, dst.length);
+            return;
+        }
+        FloatBuffer buf = src.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        buf.get((int) src.offset(), floats, 0, dst.length);
+        for (int i = 0; i < dst.length; i++) {
+            dst[i] = floats[i];
+        }
+    }
+
+    /** src into a C-order [B, B] scratch array. */
+    private void write(double[] src, INDArray dst) {
+        if (dst.dataType() == DataType.DOUBLE) {
+            DoubleBuffer buf = dst.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+            buf.put((int) dst.offset(), src, 0, src.length);
+            return;
+        }
+        for (int i = 0; i < src.length; i++) {
+            floats[i] = (float) src[i];
+        }
+        FloatBuffer buf = dst.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        buf.put((int) dst.offset(), floats, 0, src.length);
+    }
+}
