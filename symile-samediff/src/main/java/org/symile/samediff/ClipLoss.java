@@ -82,8 +82,8 @@ public final class ClipLoss {
     }
 
     /**
-     * infonce(u, v). Wide representations: −(mean diagPart(logSoftmax(L)) + mean diagPart(logSoftmax(Lᵀ)))/2 with
-     * L = (u vᵀ)·s. Narrow ones (d &lt; {@link #NARROW_WIDTH}), where the [B, B] passes dominate, in fewer of them:
+     * infonce(u, v). Wide representations: (mean lse(L) + mean lse(Lᵀ))/2 − mean diagPart(L) with L = (u vᵀ)·s, lse
+     * the max-shifted row log-sum-exp. Narrow ones (d &lt; {@link #NARROW_WIDTH}), where the [B, B] passes dominate, in fewer of them:
      * <pre>
      *   L = (s·u) vᵀ,  p_i = L_ii = (s·u_i)·v_i,  c_i = max_j L_ij,  k_j = max_i L_ij      (shifts, no gradient)
      *   infonce = ( mean_i[log Σ_j exp(L_ij − c_i) + c_i] + mean_j[log Σ_i exp(L_ij − k_j) + k_j] ) / 2 − mean_i p_i
@@ -98,10 +98,11 @@ public final class ClipLoss {
         if (!narrow) {
             // libnd4j's multiply_bp tiles a broadcast scalar to the full shape element by element; at these widths
             // the [B, d] products dominate either way
+            // not sd.nn.logSoftmax: libnd4j's is log(softmax), −∞ for a positive ~104 below its row's largest logit
             SDVariable logits = sd.mmul(u, v, false, true, false).mul(s);
-            SDVariable ab = sd.math.diagPart(sd.nn.logSoftmax(logits)).mean();
-            SDVariable ba = sd.math.diagPart(sd.nn.logSoftmax(sd.transpose(logits))).mean();
-            return ab.add(ba).mul(-0.5);
+            SDVariable rows = GraphMath.rowLogSumExp(sd, logits).mean();
+            SDVariable cols = GraphMath.rowLogSumExp(sd, sd.transpose(logits)).mean();
+            return rows.add(cols).mul(0.5).sub(sd.math.diagPart(logits).mean());
         }
         SDVariable us = u.mul(s);
         SDVariable logits = sd.mmul(us, v, false, true, false);

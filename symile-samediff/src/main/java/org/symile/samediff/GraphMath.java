@@ -22,9 +22,12 @@ final class GraphMath {
         return prod.sum(true, 1);
     }
 
-    /** Row-wise log-sum-exp with the row maximum subtracted first: [B,N] -> [B,1]. */
+    /**
+     * Row-wise log-sum-exp with the row maximum subtracted first: [B,N] -> [B,1]. The maximum is taken on a
+     * {@link Detached} copy: the value does not depend on it, and its backward pass would cost a [B, N] pass.
+     */
     static SDVariable rowLogSumExp(SameDiff sd, SDVariable z) {
-        SDVariable max = z.max(true, 1);
+        SDVariable max = Detached.of(sd, z).max(true, 1);
         return sd.math.log(sd.math.exp(z.sub(max)).sum(true, 1)).add(max);
     }
 

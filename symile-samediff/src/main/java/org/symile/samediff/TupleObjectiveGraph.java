@@ -30,11 +30,16 @@ final class TupleObjectiveGraph {
         return new PlainLossGraph(total.div(name, anchors.length), objective.flag() + " loss");
     }
 
-    /** Mean over rows of (1 − ε)·(−log p_ii) + ε·mean_j(−log p_ij), p the row softmax. */
+    /**
+     * Mean over rows of (1 − ε)·(−log p_ii) + ε·mean_j(−log p_ij), p the row softmax, as lse_i − (1 − ε)·L_ii −
+     * ε·mean_j L_ij. Not through {@code sd.nn.logSoftmax}: libnd4j's log_softmax is log(softmax) and gives −∞
+     * where the softmax underflows (logits ~104 below the row's largest in float), which un-normalised
+     * representations reach at once (Symile-M3's LayerNorm outputs: an infinite loss at the first step).
+     */
     private static SDVariable smoothed(SameDiff sd, SDVariable logits, double eps) {
-        SDVariable ls = sd.nn.logSoftmax(logits);
-        SDVariable nll = sd.math.diagPart(ls).mean().mul(-(1 - eps));
-        return eps == 0 ? nll : nll.sub(ls.mean().mul(eps));
+        SDVariable lse = GraphMath.rowLogSumExp(sd, logits);
+        SDVariable nll = lse.mean().sub(sd.math.diagPart(logits).mean().mul(1 - eps));
+        return eps == 0 ? nll : nll.sub(logits.mean().mul(eps));
     }
 
     /** The pairwise dot products of the tuples (a_i, o_1[j], …): α [B, 1], P_k [B, B], c_kl [B, 1] over j. */

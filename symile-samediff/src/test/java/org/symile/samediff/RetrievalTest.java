@@ -32,7 +32,8 @@ class RetrievalTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"symile,1,4", "symile,3,4", "symile,100,30", "clip,5,6", "clip,23,1"})
+    @CsvSource({"symile,1,4", "symile,3,4", "symile,100,30", "clip,5,6", "clip,23,1", "gram,3,4", "gram,100,30",
+            "triangle,7,5"})
     void topKAndRanksMatchBruteForce(String flag, int chunk, int k) {
         ZeroShot.Score score = ZeroShot.Score.fromFlag(flag);
         INDArray bank = bank();

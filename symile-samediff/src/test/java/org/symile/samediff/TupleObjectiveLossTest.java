@@ -228,6 +228,31 @@ class TupleObjectiveLossTest {
         }
     }
 
+    /**
+     * Logits hundreds apart (representations of norm 16, as Symile-M3's LayerNorm outputs at d 256): the graph forms
+     * stay finite and equal the closed forms. libnd4j's log_softmax gives −∞ there, which made the loss infinite.
+     */
+    @Test
+    void graphFormsStayFiniteForWidelySpreadLogits() {
+        Nd4j.getRandom().setSeed(12);
+        List<INDArray> reps = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            reps.add(Nd4j.randn(DataType.FLOAT, 64, 256));
+        }
+        for (TupleObjective o : TupleObjective.values()) {
+            TupleObjectiveLoss loss = new TupleObjectiveLoss(o, 0.1, null);
+            double graph = new LossEvaluator(loss::build, DataType.FLOAT).evaluate(reps, 0.0, null).loss();
+            double closed = loss.eager().value(reps, 0.0, null);
+            assertTrue(Double.isFinite(graph) && closed > 100, o + " graph " + graph + " closed " + closed);
+            assertEquals(closed, graph, 1e-5 * closed, o.toString());
+        }
+        List<INDArray> far = List.of(reps.get(0), reps.get(1).neg());
+        double graph = LossEvaluator.clip(DataType.FLOAT).evaluate(far, Math.log(20), null).loss();
+        double closed = EagerLoss.clip().value(far, Math.log(20), null);
+        assertTrue(Double.isFinite(graph) && closed > 100, "clip graph " + graph + " closed " + closed);
+        assertEquals(closed, graph, 1e-5 * closed, "clip");
+    }
+
     /** GRAM's M vectors in fewer than M dimensions span no volume: refused, naming the flags. */
     @Test
     void gramRefusesFewerDimensionsThanModalities() {
