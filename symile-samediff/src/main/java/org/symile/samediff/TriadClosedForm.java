@@ -32,7 +32,18 @@ final class TriadClosedForm implements EagerLoss {
     private final double eps;
     private final int[] anchors;
     /** [B, B]: Q01, Q02, Q12, then their gradients W01, W02, W12. [B, d]: the three gradients. */
-    private final ClosedFormScratch scratch = new ClosedFormScratch(6, 3);
+    private final ClosedFormScratch scratch = new ClosedFormScratch(7, 3);
+    /**
+     * Below this width a transposed product is its own GEMM (and a transposed gradient two more GEMMs) rather than a
+     * tiled transpose of a [B, B] array, which costs more than a d = 16 GEMM (as in {@link ClipClosedForm}).
+     */
+    static final long WIDE = 64;
+    /** The modalities (k, l) of product p = k + l − 1. */
+    private static final int[] PAIR_K = {0, 0, 1};
+    private static final int[] PAIR_L = {1, 2, 2};
+    /** The step's representations, for the transposed products' GEMMs. */
+    private List<INDArray> xs;
+    private boolean narrow;
     private double[][] q;
     private double[][] w;
     private double[][] qT;
@@ -82,9 +93,6 @@ final class TriadClosedForm implements EagerLoss {
                 Nd4j.gemm(x.get(k), x.get(l), qkl, false, true, 1.0, 0.0);
                 read(qkl, q[p]);
                 e[k + l - 1] = x.get(k).mul(x.get(l)).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
-                if (gradients) {
-                    java.util.Arrays.fill(w[p], 0.0);
-                }
             }
         }
         double[][] dn = new double[3][b];
@@ -93,7 +101,11 @@ final class TriadClosedForm implements EagerLoss {
         double loss = 0;
         double gradLog = 0;
         boolean[] transposed = new boolean[3];
+        // which of w (Q_kl's orientation) and wT (its transpose's) an anchor wrote: each is written by one at most
+        boolean[] wn = new boolean[3];
         boolean[] wt = new boolean[3];
+        xs = x;
+        narrow = d < WIDE;
         for (int a : chosen) {
             Anchor an = new Anchor(a, b, n, e);
             double weight = 1.0 / chosen.length;
@@ -107,18 +119,25 @@ final class TriadClosedForm implements EagerLoss {
             // Σ_ij ∂loss/∂L_ij · L_ij = ∂loss/∂log s
             gradLog += c * (sums[1] - 2 * (1 - eps) * sums[2] - 2 * eps * sums[3] / b);
             if (gradients) {
-                backward(p1, p2, gradientOf(an.q1, an.t1, wt), gradientOf(an.q2, an.t2, wt), an, b, s, c, dn, de);
-            }
-        }
-        for (int p = 0; p < 3; p++) {
-            if (wt[p]) {
-                addTranspose(wT[p], w[p], b);
+                backward(p1, p2, gradientOf(an.q1, an.t1, wn, wt), gradientOf(an.q2, an.t2, wn, wt), an, b, s, c, dn,
+                        de);
             }
         }
         if (!gradients) {
             return new LossGradients(loss, List.of(), Double.NaN);
         }
-        return new LossGradients(loss, gradientsOf(x, b, dn, de), gradLog);
+        if (!narrow) {
+            for (int p = 0; p < 3; p++) {
+                if (wt[p] && wn[p]) {
+                    addTranspose(wT[p], w[p], b);
+                } else if (wt[p]) {
+                    transpose(wT[p], w[p], b);
+                    wn[p] = true;
+                }
+                wt[p] = false;
+            }
+        }
+        return new LossGradients(loss, gradientsOf(x, b, dn, de, wn, wt), gradLog);
     }
 
     /** Which Q (and orientation) and which vectors anchor a's pairs read. */
@@ -165,36 +184,9 @@ final class TriadClosedForm implements EagerLoss {
         double[] c11 = an.c11;
         double[] c22 = an.c22;
         double[] c12 = an.c12;
+        TriadRows rows = TriadRows.best();
         for (int i = 0; i < b; i++) {
-            double al = an.alpha[i];
-            int base = i * b;
-            if (gram) {
-                for (int j = 0; j < b; j++) {
-                    double x1 = p1[base + j];
-                    double x2 = p2[base + j];
-                    double det = al * (c11[j] * c22[j] - c12[j] * c12[j]) - c22[j] * x1 * x1 - c11[j] * x2 * x2
-                            + 2 * c12[j] * x1 * x2;
-                    double l = -s * Math.sqrt(Math.max(Math.abs(det), TupleObjective.DET_FLOOR));
-                    logits[base + j] = l;
-                    colMax[j] = Math.max(colMax[j], l);
-                    colTot[j] += l;
-                }
-            } else {
-                for (int j = 0; j < b; j++) {
-                    double uu = al - 2 * p1[base + j] + c11[j];
-                    double vv = al - 2 * p2[base + j] + c22[j];
-                    double uv = al - p1[base + j] - p2[base + j] + c12[j];
-                    double l = -s * 0.5 * (uu * vv - uv * uv);
-                    logits[base + j] = l;
-                    colMax[j] = Math.max(colMax[j], l);
-                    colTot[j] += l;
-                }
-            }
-            double rm = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < b; j++) {
-                rm = Math.max(rm, logits[base + j]);
-            }
-            rowMax[i] = rm;
+            rowMax[i] = rows.scores(gram, an.alpha[i], s, p1, p2, i * b, c11, c22, c12, logits, colMax, colTot, b);
         }
         double top = Double.NEGATIVE_INFINITY;
         double bottom = Double.POSITIVE_INFINITY;
@@ -215,23 +207,25 @@ final class TriadClosedForm implements EagerLoss {
         // one exponential per entry, shifted by the largest logit, serves rows and columns alike while every row's
         // and column's largest term stays far above double's underflow (e^-600); otherwise each its own shift
         oneShift = top - bottom < 600;
+        double[] out = new double[2];
         for (int i = 0; i < b; i++) {
             int base = i * b;
-            double rm = oneShift ? top : rowMax[i];
+            if (oneShift) {
+                rows.exps(top, logits, base, colSum, colEz, b, out);
+                rowSum[i] = out[0];
+                rowEz[i] = out[1];
+                continue;
+            }
+            double rm = rowMax[i];
             double rs = 0;
             double rz = 0;
             for (int j = 0; j < b; j++) {
                 double l = logits[base + j];
                 double x = Math.exp(l - rm);
-                if (!oneShift) {
-                    double y = Math.exp(l - colMax[j]);
-                    ec[base + j] = y;
-                    colSum[j] += y;
-                    colEz[j] += y * l;
-                } else {
-                    colSum[j] += x;
-                    colEz[j] += x * l;
-                }
+                double y = Math.exp(l - colMax[j]);
+                ec[base + j] = y;
+                colSum[j] += y;
+                colEz[j] += y * l;
                 rs += x;
                 rz += x * l;
                 logits[base + j] = x;
@@ -260,26 +254,29 @@ final class TriadClosedForm implements EagerLoss {
     /** Q_p's transpose, computed once per step. */
     private double[] transposedQ(int p, boolean[] done, int b) {
         if (!done[p]) {
-            transpose(q[p], qT[p], b);
+            if (narrow) {
+                INDArray qlk = scratch.square(6);
+                Nd4j.gemm(xs.get(PAIR_L[p]), xs.get(PAIR_K[p]), qlk, false, true, 1.0, 0.0);
+                read(qlk, qT[p]);
+            } else {
+                transpose(q[p], qT[p], b);
+            }
             done[p] = true;
         }
         return qT[p];
     }
 
-    /** Where the gradient of Q_p read in the given orientation accumulates (its transpose: added to w at the end). */
-    private double[] gradientOf(int p, boolean transposed, boolean[] used) {
-        if (!transposed) {
-            return w[p];
-        }
-        if (!used[p]) {
-            java.util.Arrays.fill(wT[p], 0.0);
-            used[p] = true;
-        }
-        return wT[p];
+    /**
+     * Where the gradient of Q_p read in the given orientation accumulates (the transposed one: added to w at the end,
+     * or at narrow widths through its own GEMMs).
+     */
+    private double[] gradientOf(int p, boolean transposed, boolean[] plain, boolean[] flipped) {
+        (transposed ? flipped : plain)[p] = true;
+        return transposed ? wT[p] : w[p];
     }
 
     /**
-     * Accumulates ∂loss/∂P1 into w1 and ∂loss/∂P2 into w2 (both in the anchor's orientation) and ∂loss/∂n,
+     * Writes ∂loss/∂P1 into w1 and ∂loss/∂P2 into w2 (both in the anchor's orientation) and ∂loss/∂n,
      * ∂loss/∂e for anchor an with cross-entropy weight c.
      */
     private void backward(double[] p1, double[] p2, double[] w1, double[] w2, Anchor an, int b, double s, double c,
@@ -294,7 +291,7 @@ final class TriadClosedForm implements EagerLoss {
         double off = 2 * c * eps / b;
         double[] ecol = oneShift ? er : ec;
         double[] da = new double[b];
-        double[] one = new double[6];
+        TriadRows rows = TriadRows.best();
         for (int i = 0; i < b; i++) {
             double al = an.alpha[i];
             double ri = c * rowInv[i];
@@ -304,42 +301,8 @@ final class TriadClosedForm implements EagerLoss {
             }
             // the target's own term: −(1 − ε) in the row's and in the column's cross-entropy
             da[i] += s * 2 * c * (1 - eps);
-            if (objective == TupleObjective.GRAM) {
-                for (int j = 0; j < b; j++) {
-                    double x1 = p1[base + j];
-                    double x2 = p2[base + j];
-                    double a11 = c11[j];
-                    double a22 = c22[j];
-                    double a12 = c12[j];
-                    double det = al * (a11 * a22 - a12 * a12) - a22 * x1 * x1 - a11 * x2 * x2 + 2 * a12 * x1 * x2;
-                    double abs = Math.abs(det);
-                    // ∂sqrt|det| = sign(det) / (2 sqrt|det|) · ∂det; nothing for a degenerate tuple
-                    double f = abs >= TupleObjective.DET_FLOOR ? da[j] * Math.signum(det) * 0.5 / Math.sqrt(abs) : 0;
-                    w1[base + j] += f * 2 * (a12 * x2 - a22 * x1);
-                    w2[base + j] += f * 2 * (a12 * x1 - a11 * x2);
-                    dc11[j] += f * (al * a22 - x2 * x2);
-                    dc22[j] += f * (al * a11 - x1 * x1);
-                    dc12[j] += f * 2 * (x1 * x2 - al * a12);
-                    da[j] = f * (a11 * a22 - a12 * a12);
-                }
-            } else {
-                for (int j = 0; j < b; j++) {
-                    double ds = da[j];
-                    double uu = al - 2 * p1[base + j] + c11[j];
-                    double vv = al - 2 * p2[base + j] + c22[j];
-                    double uv = al - p1[base + j] - p2[base + j] + c12[j];
-                    w1[base + j] += ds * (uv - vv);
-                    w2[base + j] += ds * (uv - uu);
-                    dc11[j] += ds * 0.5 * vv;
-                    dc22[j] += ds * 0.5 * uu;
-                    dc12[j] -= ds * uv;
-                    da[j] = ds * (0.5 * (uu + vv) - uv);
-                }
-            }
-            double sum = 0;
-            for (int j = 0; j < b; j++) {
-                sum += da[j];
-            }
+            double sum = rows.backward(objective == TupleObjective.GRAM, al, p1, p2, w1, w2, base, c11, c22, c12,
+                    dc11, dc22, dc12, da, b);
             dAlpha[i] += sum;
         }
     }
@@ -371,7 +334,8 @@ final class TriadClosedForm implements EagerLoss {
     }
 
     /** ∂x_k = Σ_l W_kl x_l (or W_lkᵀ x_l) + 2 dn_k ⊙ x_k + Σ_l de_kl ⊙ x_l. */
-    private List<INDArray> gradientsOf(List<INDArray> x, int b, double[][] dn, double[][] de) {
+    private List<INDArray> gradientsOf(List<INDArray> x, int b, double[][] dn, double[][] de, boolean[] plain,
+                                       boolean[] transposed) {
         List<INDArray> out = new ArrayList<>(3);
         DataType dt = x.get(0).dataType();
         for (int k = 0; k < 3; k++) {
@@ -381,10 +345,19 @@ final class TriadClosedForm implements EagerLoss {
         }
         for (int k = 0, p = 0; k < 3; k++) {
             for (int l = k + 1; l < 3; l++, p++) {
-                INDArray wkl = scratch.square(3 + p);
-                write(w[p], wkl);
-                Nd4j.gemm(wkl, x.get(l), out.get(k), false, false, 1.0, 1.0);
-                Nd4j.gemm(wkl, x.get(k), out.get(l), true, false, 1.0, 1.0);
+                if (plain[p]) {
+                    INDArray wkl = scratch.square(3 + p);
+                    write(w[p], wkl);
+                    Nd4j.gemm(wkl, x.get(l), out.get(k), false, false, 1.0, 1.0);
+                    Nd4j.gemm(wkl, x.get(k), out.get(l), true, false, 1.0, 1.0);
+                }
+                if (transposed[p]) {
+                    // the gradient with respect to Q_lk = Q_klᵀ: ∂x_l += W' x_k, ∂x_k += W'ᵀ x_l
+                    INDArray wlk = scratch.square(6);
+                    write(wT[p], wlk);
+                    Nd4j.gemm(wlk, x.get(k), out.get(l), false, false, 1.0, 1.0);
+                    Nd4j.gemm(wlk, x.get(l), out.get(k), true, false, 1.0, 1.0);
+                }
                 INDArray col = column(de[k + l - 1], dt, b);
                 out.get(k).addi(x.get(l).mulColumnVector(col));
                 out.get(l).addi(x.get(k).mulColumnVector(col));

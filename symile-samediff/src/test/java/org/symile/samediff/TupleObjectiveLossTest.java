@@ -253,6 +253,36 @@ class TupleObjectiveLossTest {
         assertEquals(closed, graph, 1e-5 * closed, "clip");
     }
 
+    /** The Vector API rows and the plain loops agree (the JVM takes one or the other), both objectives. */
+    @Test
+    void vectorAndScalarRowsAgree() {
+        Nd4j.getRandom().setSeed(31);
+        List<INDArray> reps = new ArrayList<>();
+        for (int k = 0; k < 3; k++) {
+            reps.add(Nd4j.randn(DataType.DOUBLE, 45, 7).muli(0.4)); // 45: five full 8-lane vectors and a tail
+        }
+        for (TupleObjective o : TupleObjective.values()) {
+            LossGradients fast = new TupleObjectiveLoss(o, 0.1, new int[] {2, 0}).eager().compute(reps, 0.3, null);
+            String old = System.setProperty(SoftmaxRows.NO_VECTOR_PROPERTY, "true");
+            LossGradients plain;
+            try {
+                plain = new TupleObjectiveLoss(o, 0.1, new int[] {2, 0}).eager().compute(reps, 0.3, null);
+            } finally {
+                if (old == null) {
+                    System.clearProperty(SoftmaxRows.NO_VECTOR_PROPERTY);
+                } else {
+                    System.setProperty(SoftmaxRows.NO_VECTOR_PROPERTY, old);
+                }
+            }
+            assertEquals(plain.loss(), fast.loss(), 1e-12 * Math.abs(plain.loss()), o + " loss");
+            assertEquals(plain.gradLogScale(), fast.gradLogScale(), 1e-12, o + " d/dlog s");
+            for (int k = 0; k < 3; k++) {
+                assertEquals(0, plain.gradients().get(k).sub(fast.gradients().get(k)).amaxNumber().doubleValue(),
+                        1e-12, o + " gradient " + k);
+            }
+        }
+    }
+
     /** GRAM's M vectors in fewer than M dimensions span no volume: refused, naming the flags. */
     @Test
     void gramRefusesFewerDimensionsThanModalities() {
