@@ -14,11 +14,11 @@ Not part of the test suite; the project never needs Python to build or test.
 """
 import argparse
 import json
-import statistics
-import time
 
 import torch
 import torch.nn.functional as F
+
+from pytorch_symile import time_it  # the same warm-up / median / p10-p90 protocol
 
 EPS = 0.1
 DET_FLOOR = 1e-8
@@ -84,19 +84,6 @@ def triangle_fast(reps, s):
 
 LOSSES = {"gram_official": gram_official, "gram": gram_fast,
           "triangle_official": triangle_official, "triangle": triangle_fast}
-
-
-def time_it(fn, warmup, iters):
-    for _ in range(warmup):
-        fn()
-    t = []
-    for _ in range(iters):
-        t0 = time.perf_counter()
-        fn()
-        t.append((time.perf_counter() - t0) * 1000)
-    t.sort()
-    q = statistics.quantiles(t, n=10, method="inclusive")
-    return statistics.median(t), q[0], q[-1]
 
 
 def main():

@@ -1,8 +1,5 @@
 package org.symile.samediff;
 
-import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -26,12 +23,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * two products per anchor forward and four back). Everything between the GEMMs is double precision.
  */
 final class TriadClosedForm implements EagerLoss {
-    /** Tile edge of the loops that read one [B, B] array along rows and another along columns. */
-    private static final int TILE = 32;
     private final TupleObjective objective;
     private final double eps;
     private final int[] anchors;
-    /** [B, B]: Q01, Q02, Q12, then their gradients W01, W02, W12. [B, d]: the three gradients. */
+    /**
+     * [B, B]: Q01, Q02, Q12, their gradients W01, W02, W12, and one for a transposed product or its gradient at
+     * narrow widths. [B, d]: the three gradients.
+     */
     private final ClosedFormScratch scratch = new ClosedFormScratch(7, 3);
     /**
      * Below this width a transposed product is its own GEMM (and a transposed gradient two more GEMMs) rather than a
@@ -91,7 +89,7 @@ final class TriadClosedForm implements EagerLoss {
             for (int l = k + 1; l < 3; l++, p++) {
                 INDArray qkl = scratch.square(p);
                 Nd4j.gemm(x.get(k), x.get(l), qkl, false, true, 1.0, 0.0);
-                read(qkl, q[p]);
+                SquareArrays.read(qkl, q[p], floats);
                 e[k + l - 1] = x.get(k).mul(x.get(l)).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
             }
         }
@@ -107,7 +105,7 @@ final class TriadClosedForm implements EagerLoss {
         xs = x;
         narrow = d < WIDE;
         for (int a : chosen) {
-            Anchor an = new Anchor(a, b, n, e);
+            Anchor an = new Anchor(a, n, e);
             double weight = 1.0 / chosen.length;
             // the anchor's products along its rows: Q itself, or its transpose where the anchor is Q's column side
             double[] p1 = an.t1 ? transposedQ(an.q1, transposed, b) : q[an.q1];
@@ -129,9 +127,9 @@ final class TriadClosedForm implements EagerLoss {
         if (!narrow) {
             for (int p = 0; p < 3; p++) {
                 if (wt[p] && wn[p]) {
-                    addTranspose(wT[p], w[p], b);
+                    SquareArrays.addTranspose(wT[p], w[p], b);
                 } else if (wt[p]) {
-                    transpose(wT[p], w[p], b);
+                    SquareArrays.transpose(wT[p], w[p], b);
                     wn[p] = true;
                 }
                 wt[p] = false;
@@ -155,7 +153,7 @@ final class TriadClosedForm implements EagerLoss {
         final int o2;
         final int a;
 
-        Anchor(int a, int b, double[][] n, double[][] e) {
+        Anchor(int a, double[][] n, double[][] e) {
             this.a = a;
             this.o1 = a == 0 ? 1 : 0;
             this.o2 = a == 2 ? 1 : 2;
@@ -257,9 +255,9 @@ final class TriadClosedForm implements EagerLoss {
             if (narrow) {
                 INDArray qlk = scratch.square(6);
                 Nd4j.gemm(xs.get(PAIR_L[p]), xs.get(PAIR_K[p]), qlk, false, true, 1.0, 0.0);
-                read(qlk, qT[p]);
+                SquareArrays.read(qlk, qT[p], floats);
             } else {
-                transpose(q[p], qT[p], b);
+                SquareArrays.transpose(q[p], qT[p], b);
             }
             done[p] = true;
         }
@@ -307,32 +305,6 @@ final class TriadClosedForm implements EagerLoss {
         }
     }
 
-    /** dst = srcᵀ ([B, B], row-major), in tiles. */
-    private static void transpose(double[] src, double[] dst, int b) {
-        for (int i0 = 0; i0 < b; i0 += TILE) {
-            for (int j0 = 0; j0 < b; j0 += TILE) {
-                for (int i = i0; i < Math.min(b, i0 + TILE); i++) {
-                    for (int j = j0; j < Math.min(b, j0 + TILE); j++) {
-                        dst[j * b + i] = src[i * b + j];
-                    }
-                }
-            }
-        }
-    }
-
-    /** dst += srcᵀ, in tiles. */
-    private static void addTranspose(double[] src, double[] dst, int b) {
-        for (int i0 = 0; i0 < b; i0 += TILE) {
-            for (int j0 = 0; j0 < b; j0 += TILE) {
-                for (int i = i0; i < Math.min(b, i0 + TILE); i++) {
-                    for (int j = j0; j < Math.min(b, j0 + TILE); j++) {
-                        dst[j * b + i] += src[i * b + j];
-                    }
-                }
-            }
-        }
-    }
-
     /** ∂x_k = Σ_l W_kl x_l (or W_lkᵀ x_l) + 2 dn_k ⊙ x_k + Σ_l de_kl ⊙ x_l. */
     private List<INDArray> gradientsOf(List<INDArray> x, int b, double[][] dn, double[][] de, boolean[] plain,
                                        boolean[] transposed) {
@@ -347,14 +319,14 @@ final class TriadClosedForm implements EagerLoss {
             for (int l = k + 1; l < 3; l++, p++) {
                 if (plain[p]) {
                     INDArray wkl = scratch.square(3 + p);
-                    write(w[p], wkl);
+                    SquareArrays.write(w[p], wkl, floats);
                     Nd4j.gemm(wkl, x.get(l), out.get(k), false, false, 1.0, 1.0);
                     Nd4j.gemm(wkl, x.get(k), out.get(l), true, false, 1.0, 1.0);
                 }
                 if (transposed[p]) {
                     // the gradient with respect to Q_lk = Q_klᵀ: ∂x_l += W' x_k, ∂x_k += W'ᵀ x_l
                     INDArray wlk = scratch.square(6);
-                    write(wT[p], wlk);
+                    SquareArrays.write(wT[p], wlk, floats);
                     Nd4j.gemm(wlk, x.get(k), out.get(l), false, false, 1.0, 1.0);
                     Nd4j.gemm(wlk, x.get(l), out.get(k), true, false, 1.0, 1.0);
                 }
@@ -382,33 +354,5 @@ final class TriadClosedForm implements EagerLoss {
         er = new double[bb];
         ec = new double[bb];
         floats = new float[bb];
-    }
-
-    /** A C-order [B, B] scratch array's values into dst. */
-    private void read(INDArray src, double[] dst) {
-        if (src.dataType() == DataType.DOUBLE) {
-            DoubleBuffer buf = src.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
-            buf.get((int) src.offset(), dst, 0, dst.length);
-            return;
-        }
-        FloatBuffer buf = src.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        buf.get((int) src.offset(), floats, 0, dst.length);
-        for (int i = 0; i < dst.length; i++) {
-            dst[i] = floats[i];
-        }
-    }
-
-    /** src into a C-order [B, B] scratch array. */
-    private void write(double[] src, INDArray dst) {
-        if (dst.dataType() == DataType.DOUBLE) {
-            DoubleBuffer buf = dst.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
-            buf.put((int) dst.offset(), src, 0, src.length);
-            return;
-        }
-        for (int i = 0; i < src.length; i++) {
-            floats[i] = (float) src[i];
-        }
-        FloatBuffer buf = dst.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
-        buf.put((int) dst.offset(), floats, 0, src.length);
     }
 }

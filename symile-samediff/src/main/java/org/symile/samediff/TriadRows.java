@@ -75,8 +75,18 @@ interface TriadRows {
         @Override
         public double scores(boolean gram, double al, double s, double[] p1, double[] p2, int base, double[] c11,
                              double[] c22, double[] c12, double[] logits, double[] colMax, double[] colTot, int b) {
-            double rm = Double.NEGATIVE_INFINITY;
-            for (int j = 0; j < b; j++) {
+            return scores(gram, al, s, p1, p2, base, c11, c22, c12, logits, colMax, colTot, 0, b,
+                    Double.NEGATIVE_INFINITY);
+        }
+
+        /**
+         * {@link #scores} for pairs from..b−1 of the row, raising the running maximum {@code rm}; also the Vector
+         * API kernel's tail (the lanes compute the same expressions, so a pair's logit is the same either way).
+         */
+        static double scores(boolean gram, double al, double s, double[] p1, double[] p2, int base, double[] c11,
+                             double[] c22, double[] c12, double[] logits, double[] colMax, double[] colTot, int from,
+                             int b, double rm) {
+            for (int j = from; j < b; j++) {
                 double x1 = p1[base + j];
                 double x2 = p2[base + j];
                 double l;
@@ -120,8 +130,14 @@ interface TriadRows {
         public double backward(boolean gram, double al, double[] p1, double[] p2, double[] w1, double[] w2,
                                int base, double[] c11, double[] c22, double[] c12, double[] dc11, double[] dc22,
                                double[] dc12, double[] ds, int b) {
-            double sum = 0;
-            for (int j = 0; j < b; j++) {
+            return backward(gram, al, p1, p2, w1, w2, base, c11, c22, c12, dc11, dc22, dc12, ds, 0, b, 0.0);
+        }
+
+        /** {@link #backward} for pairs from..b−1, adding to the running sum; also the Vector API kernel's tail. */
+        static double backward(boolean gram, double al, double[] p1, double[] p2, double[] w1, double[] w2, int base,
+                               double[] c11, double[] c22, double[] c12, double[] dc11, double[] dc22, double[] dc12,
+                               double[] ds, int from, int b, double sum) {
+            for (int j = from; j < b; j++) {
                 double x1 = p1[base + j];
                 double x2 = p2[base + j];
                 double a11 = c11[j];

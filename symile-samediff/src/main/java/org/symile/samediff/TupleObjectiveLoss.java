@@ -91,7 +91,7 @@ public final class TupleObjectiveLoss {
         GraphMath.checkReps(reps, objective.flag() + " loss");
         int m = reps.size();
         objective.checkModalities(m);
-        long d = reps.get(0).getShape() == null ? -1 : reps.get(0).getShape()[reps.get(0).getShape().length - 1];
+        long d = GraphMath.width(reps, -1, objective.flag() + " loss");
         if (d > 0) {
             objective.checkDimensions(m, d);
         }
@@ -145,10 +145,10 @@ public final class TupleObjectiveLoss {
         objective.checkModalities(queries.size() + 1);
         List<INDArray> q = new ArrayList<>();
         for (INDArray r : queries) {
-            q.add(r.castTo(DataType.DOUBLE).dup('c'));
+            q.add(Shapes.contiguous(r.castTo(DataType.DOUBLE)));
         }
         // PairScores pairs row i of the anchor with column j of the others: anchor = candidates, columns = queries
-        double[] sc = PairScores.of(objective, candidates.castTo(DataType.DOUBLE).dup('c'), q).scores();
+        double[] sc = PairScores.of(objective, Shapes.contiguous(candidates.castTo(DataType.DOUBLE)), q).scores();
         int c = (int) candidates.rows();
         int n = (int) queries.get(0).rows();
         double s = Math.exp(logScale);

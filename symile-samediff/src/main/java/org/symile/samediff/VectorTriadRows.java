@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  * (see {@link TriadRows#best()}), only when the JVM has {@code jdk.incubator.vector}.
  *
  * <p>Reproducible to the bit, as {@link VectorSoftmaxRow}: exp is a fixed polynomial written with exact IEEE
- * operations (the Vector API's own {@code EXP} differs between compiled and interpreted code), tails repeat the
- * lanes' operations one by one, and sums are reduced in a fixed lane order.
+ * operations (the Vector API's own {@code EXP} differs between compiled and interpreted code), sums are reduced in
+ * a fixed lane order, and the rows' tails are the scalar kernel's loops, whose expressions the lanes compute.
  */
 final class VectorTriadRows implements TriadRows {
     private static final VectorSpecies<Double> S = DoubleVector.SPECIES_PREFERRED;
@@ -45,26 +45,8 @@ final class VectorTriadRows implements TriadRows {
         // one small method per objective: C2 intrinsifies the vector operations only where it inlines all of them
         double rm = gram ? gramScores(al, s, p1, p2, base, c11, c22, c12, logits, colMax, colTot, bound)
                 : triangleScores(al, s, p1, p2, base, c11, c22, c12, logits, colMax, colTot, bound);
-        for (int j = bound; j < b; j++) {
-            double x1 = p1[base + j];
-            double x2 = p2[base + j];
-            double l;
-            if (gram) {
-                double det = (c11[j] * c22[j] - c12[j] * c12[j]) * al - c22[j] * x1 * x1 - c11[j] * x2 * x2
-                        + c12[j] * 2 * x1 * x2;
-                l = Math.sqrt(Math.max(Math.abs(det), TupleObjective.DET_FLOOR)) * -s;
-            } else {
-                double uu = x1 * -2 + al + c11[j];
-                double vv = x2 * -2 + al + c22[j];
-                double uv = -x1 + al - x2 + c12[j];
-                l = (uu * vv - uv * uv) * (-s * 0.5);
-            }
-            logits[base + j] = l;
-            colMax[j] = Math.max(colMax[j], l);
-            colTot[j] += l;
-            rm = Math.max(rm, l);
-        }
-        return rm;
+        return TriadRows.Scalar.scores(gram, al, s, p1, p2, base, c11, c22, c12, logits, colMax, colTot, bound, b,
+                rm);
     }
 
     private static double gramScores(double al, double s, double[] p1, double[] p2, int base, double[] c11,
@@ -149,37 +131,8 @@ final class VectorTriadRows implements TriadRows {
         int bound = S.loopBound(b);
         double sum = gram ? gramBackward(al, p1, p2, w1, w2, base, c11, c22, c12, dc11, dc22, dc12, ds, bound)
                 : triangleBackward(al, p1, p2, w1, w2, base, c11, c22, c12, dc11, dc22, dc12, ds, bound);
-        for (int j = bound; j < b; j++) {
-            double x1 = p1[base + j];
-            double x2 = p2[base + j];
-            double a11 = c11[j];
-            double a22 = c22[j];
-            double a12 = c12[j];
-            double d = ds[j];
-            if (gram) {
-                double minor = a11 * a22 - a12 * a12;
-                double det = minor * al - a22 * x1 * x1 - a11 * x2 * x2 + a12 * 2 * x1 * x2;
-                double abs = Math.abs(det);
-                double f = abs >= TupleObjective.DET_FLOOR ? d * (det < 0 ? -1.0 : 1.0) * 0.5 / Math.sqrt(abs) : 0;
-                w1[base + j] = (a12 * x2 - a22 * x1) * 2 * f;
-                w2[base + j] = (a12 * x1 - a11 * x2) * 2 * f;
-                dc11[j] += (-(x2 * x2) + a22 * al) * f;
-                dc22[j] += (-(x1 * x1) + a11 * al) * f;
-                dc12[j] += (x1 * x2 - a12 * al) * 2 * f;
-                sum += minor * f;
-            } else {
-                double uu = x1 * -2 + al + a11;
-                double vv = x2 * -2 + al + a22;
-                double uv = -x1 + al - x2 + a12;
-                w1[base + j] = (uv - vv) * d;
-                w2[base + j] = (uv - uu) * d;
-                dc11[j] += vv * 0.5 * d;
-                dc22[j] += uu * 0.5 * d;
-                dc12[j] += -uv * d;
-                sum += ((uu + vv) * 0.5 - uv) * d;
-            }
-        }
-        return sum;
+        return TriadRows.Scalar.backward(gram, al, p1, p2, w1, w2, base, c11, c22, c12, dc11, dc22, dc12, ds, bound, b,
+                sum);
     }
 
     private static double gramBackward(double al, double[] p1, double[] p2, double[] w1, double[] w2, int base,

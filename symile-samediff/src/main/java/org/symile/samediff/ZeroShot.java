@@ -138,7 +138,12 @@ public final class ZeroShot {
         static Query of(Score score, List<INDArray> queries, long d) {
             if (score.objective().isPresent()) {
                 score.objective().get().checkModalities(queries.size() + 1);
-                return new Query(score, null, null, List.copyOf(queries));
+                // converted once here, not for every chunk of candidates
+                List<INDArray> tuple = new java.util.ArrayList<>();
+                for (INDArray r : queries) {
+                    tuple.add(Shapes.contiguous(r.castTo(DataType.DOUBLE)));
+                }
+                return new Query(score, null, null, List.copyOf(tuple));
             }
             if (score == Score.SYMILE) {
                 INDArray prod = queries.get(0).dup();

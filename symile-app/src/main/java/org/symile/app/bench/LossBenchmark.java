@@ -24,8 +24,8 @@ import org.symile.samediff.ZeroShot;
 /**
  * Times the maths: Symile forward+backward (O(N), O(N²) dense, optionally O(N²) memory-lean, the closed form of
  * O(N)), CLIP forward+backward (graph and closed form), GRAM and TRIANGLE forward+backward (every anchor, label
- * smoothing 0.1; closed form, and graph form as {@code *_graph}), and zero-shot scoring of B queries against a candidate bank,
- * all on the same M random representations [B, d].
+ * smoothing 0.1; closed form, and graph form as {@code *_graph}), and zero-shot scoring of B queries against a
+ * candidate bank, all on the same M random representations [B, d].
  */
 final class LossBenchmark implements Benchmarks.Family {
     static final List<String> NAMES = List.of("symile_n", "symile_n_closed", "symile_n_squared",

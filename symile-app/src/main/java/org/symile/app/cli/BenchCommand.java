@@ -64,8 +64,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--only", split = ",", paramLabel = "NAME",
             description = "Comma-separated subset of: symile_n, symile_n_closed, symile_n_squared,"
                     + " symile_n_squared_lean, clip, clip_closed, gram, gram_graph, triangle, triangle_graph"
-                    + " (every anchor, label smoothing 0.1; M must be 3 for triangle), zeroshot, npy_rows, datavec_batches,"
-                    + " iterator_shuffled, resnet50_step, resnet18_step, mimic_step, m3_step, xor_step, xor_step_clip,"
+                    + " (every anchor, label smoothing 0.1; M must be 3 for triangle), zeroshot, npy_rows,"
+                    + " datavec_batches, iterator_shuffled, resnet50_step, resnet18_step, mimic_step, m3_step, xor_step, xor_step_clip,"
                     + " layer_step, layer_step_graph"
                     + " (default: symile_n, symile_n_closed, symile_n_squared, clip, clip_closed, zeroshot).")
     private List<String> only;

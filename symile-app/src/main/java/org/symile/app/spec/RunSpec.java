@@ -71,8 +71,8 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
                     + " already train side by side, --p_hat_workers); Spark trains symile_m3 and symile_mimic");
         }
         if (loss.lossFn() != LossFn.CLIP && trainer.batchSzTrain() < 2) {
-            throw new IllegalArgumentException("--batch_sz_train: --loss_fn " + loss.lossFn().flag() + " needs at least 2 rows per batch, got "
-                    + trainer.batchSzTrain());
+            throw new IllegalArgumentException("--batch_sz_train: --loss_fn " + loss.lossFn().flag()
+                    + " needs at least 2 rows per batch, got " + trainer.batchSzTrain());
         }
     }
 

@@ -140,7 +140,7 @@ public final class TrainFlags {
                 s -> s.loss().labelSmoothing());
         add("anchors", "all|M1,M2,...", null, Type.ANCHORS, "all", "gram and triangle: the modalities whose losses"
                 + " are averaged (their official recipe uses one, e.g. --anchors text for symile_m3); modality names:"
-                + " binary_xor a,b,c; symile_m3 audio,image,text; symile_mimic cxr,ecg,labs",
+                + modalityNames(),
                 s -> s.loss().anchors().isEmpty() ? "all" : String.join(",", s.loss().anchors()));
         add("lr", "X", null, Type.DOUBLE, null, "AdamW learning rate", s -> s.optimizer().lr());
         add("weight_decay", "X", null, Type.DOUBLE, null,
@@ -293,5 +293,15 @@ public final class TrainFlags {
             return n.flag();
         }
         return String.valueOf(v);
+    }
+
+    /** " binary_xor a,b,c; symile_m3 audio,image,text; ..." from the experiments' own modality lists. */
+    private static String modalityNames() {
+        StringBuilder out = new StringBuilder();
+        for (ExperimentKind k : ExperimentKind.values()) {
+            out.append(out.length() == 0 ? " " : "; ").append(k.flag()).append(' ')
+                    .append(String.join(",", k.modalities()));
+        }
+        return out.toString();
     }
 }

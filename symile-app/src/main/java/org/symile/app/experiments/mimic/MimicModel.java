@@ -33,7 +33,8 @@ public final class MimicModel extends GraphModel {
     }
 
     MimicModel(MimicNetwork.Built built, MimicArchitecture a, LossSpec loss, int microRows) {
-        super(built.graph(), MimicNetwork.LOSS, ExperimentKind.SYMILE_MIMIC.modalities(), a.d(), loss, microRows, MimicNetwork.inputTypes(a));
+        super(built.graph(), MimicNetwork.LOSS, ExperimentKind.SYMILE_MIMIC.modalities(), a.d(), loss, microRows,
+                MimicNetwork.inputTypes(a));
         this.cxrNet = built.cxr();
         this.ecgNet = built.ecg();
         this.architecture = a;

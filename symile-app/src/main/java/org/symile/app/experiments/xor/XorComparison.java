@@ -81,17 +81,7 @@ public final class XorComparison {
         }
         Path table = out.resolve("binary_xor_comparison.csv");
         AtomicFiles.writeString(table, csv.toString());
-        List<Double> grid = new ArrayList<>();
-        List<Double> bayes = new ArrayList<>();
-        List<Double> chance = new ArrayList<>();
-        for (int i = 0; i <= 100; i++) {
-            grid.add(i / 100.0);
-            bayes.add(BinaryXor.bayesOptimal(dv, i / 100.0));
-            chance.add(Math.pow(2, -dv));
-        }
-        List<Charts.Series> series = new ArrayList<>();
-        series.add(new Charts.Series("Bayes optimal", grid, bayes, true));
-        series.add(new Charts.Series("chance (2^-d_v)", grid, chance, true));
+        List<Charts.Series> series = XorPlots.references(dv);
         named.forEach((n, r) -> series.add(new Charts.Series(n, new ArrayList<>(r.acc().keySet()),
                 new ArrayList<>(r.acc().values()), true)));
         Charts.line(out.resolve("binary_xor_comparison.png"), "binary_xor, d_v = " + dv

@@ -19,6 +19,15 @@ final class XorPlots {
             px.add(r.pHat());
             acc.add(r.acc());
         }
+        List<Charts.Series> series = references(dv);
+        if (!px.isEmpty()) {
+            series.add(new Charts.Series(lossFn + " test accuracy", px, acc, false));
+        }
+        Charts.line(file, "binary_xor, d_v = " + dv + ": predict b from (a, c)", "p_hat", "accuracy", series);
+    }
+
+    /** The Bayes-optimal accuracy and chance against p̂, the lines every accuracy plot draws (a mutable list). */
+    static List<Charts.Series> references(int dv) {
         List<Double> grid = new ArrayList<>();
         List<Double> bayes = new ArrayList<>();
         List<Double> chance = new ArrayList<>();
@@ -30,10 +39,7 @@ final class XorPlots {
         List<Charts.Series> series = new ArrayList<>();
         series.add(new Charts.Series("Bayes optimal", grid, bayes, true));
         series.add(new Charts.Series("chance (2^-d_v)", grid, chance, true));
-        if (!px.isEmpty()) {
-            series.add(new Charts.Series(lossFn + " test accuracy", px, acc, false));
-        }
-        Charts.line(file, "binary_xor, d_v = " + dv + ": predict b from (a, c)", "p_hat", "accuracy", series);
+        return series;
     }
 
     static void informations(Path file, int dv, List<XorInformations.Terms> terms) {

@@ -61,8 +61,9 @@ class GraphModelTest {
 
         /** @param batchNorm c through batch norm (c [B, 2, 1, 1]) or not (c [B, 2]) */
         Model(LossSpec loss, boolean batchNorm, int microRows) {
-            super(graph(loss, batchNorm, microRows > 0), LOSS, List.of("a", "b", "c"), 3, loss, microRows, InputType.feedForward(2),
-                    InputType.feedForward(2), batchNorm ? InputType.convolutional(1, 1, 2) : InputType.feedForward(2));
+            super(graph(loss, batchNorm, microRows > 0), LOSS, List.of("a", "b", "c"), 3, loss, microRows,
+                    InputType.feedForward(2), InputType.feedForward(2),
+                    batchNorm ? InputType.convolutional(1, 1, 2) : InputType.feedForward(2));
             this.batchNorm = batchNorm;
         }
 
