@@ -8,20 +8,19 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Pairwise CLIP and its exact gradients in closed form, computed eagerly: the value and gradients of
- * {@link ClipLoss} (see it for the loss) from six GEMMs (three at wide widths) and two softmax passes per pair.
+ * {@link ClipLoss} (see it for the loss) from three GEMMs and one exponential per logit per pair.
  *
- * <p>Per pair (u, v) with L = s·u vᵀ and Lᵀ = s·v uᵀ ([B, B]; both are read along rows, so Lᵀ is its own GEMM at
- * narrow widths and a transposed copy from d = {@value #WIDE} on), c = 1/(2B):
+ * <p>Per pair (u, v) with L = s·u vᵀ ([B, B]) and c = 1/(2B): the rows' cross-entropy is softmax over L's rows,
+ * the columns' (Lᵀ's rows) softmax over L's columns, both taken in L's own layout by
+ * {@link SoftmaxColumns#symmetric} (from one shifted exponential of each logit unless the logits span more than
+ * float's exp range), so neither Lᵀ nor a transposed copy is ever formed:
  * <pre>
- *   G = c·(softmax_rows(L) − I),   H = c·(softmax_rows(Lᵀ) − I)     loss += c·Σ_i (lse_i(L) − L_ii + lse_i(Lᵀ) − L_ii)
- *   ∂u += s·(G v + Hᵀ v),   ∂v += s·(Gᵀ u + H u),   ∂log s += Σ G ⊙ L + Σ H ⊙ Lᵀ
+ *   K = c·(softmax_rows(L) − I) + c·(softmax_cols(L) − I)     loss += c·Σ_i (lse_i(L) − L_ii + lse_i(Lᵀ) − L_ii)
+ *   ∂u += s·K v,   ∂v += s·Kᵀ u,   ∂log s += Σ K ⊙ L
  * </pre>
- * At wide widths the four gradient GEMMs become two, with K = G + Hᵀ: ∂u += s·K v, ∂v += s·Kᵀ u.
  */
 final class ClipClosedForm implements EagerLoss {
-    /** From this width on, Lᵀ is a transposed copy of L and the gradient GEMMs take G + Hᵀ. */
-    static final long WIDE = 64;
-    /** [B, B]: G, H. [B, d]: the M gradients. */
+    /** [B, B]: K, and the columns' gradient when the logits span too much for one exponential. [B, d]: gradients. */
     private ClosedFormScratch scratch;
     private int scratchM = -1;
 
@@ -62,9 +61,6 @@ final class ClipClosedForm implements EagerLoss {
         double coef = 1.0 / (2.0 * b);
         INDArray g = scratch.square(0);
         INDArray h = scratch.square(1);
-        // a strided [B, B] transpose costs about as much as a GEMM with d ≈ 30 (measured: 1.8 ms against 0.5 ms
-        // for a d = 16 GEMM at B = 1000; 0.13 ms against 0.7 ms for d = 512 at B = 256)
-        boolean wide = d >= WIDE;
         double loss = 0;
         double gradLog = 0;
         for (int a = 0; a < m; a++) {
@@ -72,29 +68,14 @@ final class ClipClosedForm implements EagerLoss {
                 INDArray u = r.get(a);
                 INDArray v = r.get(c);
                 Nd4j.gemm(u, v, g, false, true, s, 0.0);
-                if (wide) {
-                    h.assign(g.transpose());
-                } else {
-                    Nd4j.gemm(v, u, h, false, true, s, 0.0);
-                }
-                SoftmaxRows.Sums rows = SoftmaxRows.crossEntropy(g, null, coef, null);
-                SoftmaxRows.Sums cols = SoftmaxRows.crossEntropy(h, null, coef, null);
-                loss += coef * (rows.loss() + cols.loss());
-                gradLog += rows.gradDotLogits() + cols.gradDotLogits();
+                SoftmaxRows.Sums both = SoftmaxColumns.symmetric(g, h, coef);
+                loss += coef * both.loss();
+                gradLog += both.gradDotLogits();
                 if (!gradients) {
                     continue;
                 }
-                if (wide) {
-                    // K = G + Hᵀ is the gradient with respect to L: two GEMMs instead of four
-                    g.addi(h.transpose());
-                    Nd4j.gemm(g, v, grads.get(a), false, false, s, 1.0);
-                    Nd4j.gemm(g, u, grads.get(c), true, false, s, 1.0);
-                } else {
-                    Nd4j.gemm(g, v, grads.get(a), false, false, s, 1.0);
-                    Nd4j.gemm(h, v, grads.get(a), true, false, s, 1.0);
-                    Nd4j.gemm(g, u, grads.get(c), true, false, s, 1.0);
-                    Nd4j.gemm(h, u, grads.get(c), false, false, s, 1.0);
-                }
+                Nd4j.gemm(g, v, grads.get(a), false, false, s, 1.0);
+                Nd4j.gemm(g, u, grads.get(c), true, false, s, 1.0);
             }
         }
         return new LossGradients(loss, grads, gradLog);

@@ -74,7 +74,7 @@ final class VectorSoftmaxRow implements SoftmaxRows.RowKernel {
     }
 
     /** The lanes' sum, lane 0 first, in double. */
-    private static double ordered(FloatVector v) {
+    static double ordered(FloatVector v) {
         float[] lanes = v.toArray();
         double s = 0;
         for (float x : lanes) {

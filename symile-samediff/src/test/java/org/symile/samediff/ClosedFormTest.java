@@ -75,7 +75,7 @@ class ClosedFormTest {
 
     /**
      * Central differences through one linear layer per modality and the surrogate, re-fed at every point; CLIP at
-     * a narrow and a wide width (its two GEMM layouts).
+     * a narrow and a wide width.
      */
     @ParameterizedTest
     @ValueSource(ints = {2, 3, 4})
@@ -84,7 +84,7 @@ class ClosedFormTest {
         int b = 5;
         for (int variant = 0; variant < 3; variant++) {
             boolean clip = variant > 0;
-            int width = variant == 2 ? (int) ClipClosedForm.WIDE : 3;
+            int width = variant == 2 ? 70 : 3;
             SameDiff sd = SameDiff.create();
             List<SDVariable> reps = new ArrayList<>();
             List<String> vars = new ArrayList<>();
@@ -178,6 +178,79 @@ class ClosedFormTest {
         INDArray rowSums = a.sum(1).castTo(DataType.DOUBLE);
         for (int i = 0; i < 7; i++) {
             assertEquals(0.0, rowSums.getDouble(i) + wa[i], 1e-7);
+        }
+    }
+
+    /**
+     * The column pass equals the row pass over the transpose, transposed back, on both float paths and in float64;
+     * B is not a multiple of the vector length, and spans more than one float-summed block of rows.
+     */
+    @Test
+    void columnsAreTheTransposedRows() {
+        Nd4j.getRandom().setSeed(9);
+        int b = 4 * VectorSoftmaxColumns.BLOCK + 37; // several float-summed blocks of rows, a partial one
+        for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray z = Nd4j.randn(dt, b, b).muli(6);
+            INDArray zCopy = z.dup();
+            INDArray expected = z.transpose().dup('c');
+            SoftmaxRows.Sums rows = SoftmaxRows.crossEntropy(expected, null, 0.01, null);
+            expected = expected.transpose().dup('c');
+            INDArray vec = Nd4j.create(dt, b, b);
+            INDArray scalar = Nd4j.create(dt, b, b);
+            SoftmaxRows.Sums sv = SoftmaxColumns.crossEntropy(z, vec, 0.01);
+            SoftmaxRows.Sums[] ss = new SoftmaxRows.Sums[1];
+            withScalarPath(() -> ss[0] = SoftmaxColumns.crossEntropy(z, scalar, 0.01));
+            double tol = dt == DataType.FLOAT ? 1e-5 : 1e-12;
+            assertEquals(zCopy, z, "logits unchanged");
+            for (SoftmaxRows.Sums got : new SoftmaxRows.Sums[] {sv, ss[0]}) {
+                assertEquals(rows.loss(), got.loss(), tol * Math.abs(rows.loss()), dt + " loss");
+                assertEquals(rows.gradDotLogits(), got.gradDotLogits(), tol * b, dt + " G . z");
+            }
+            double gTol = dt == DataType.FLOAT ? 1e-8 : 1e-15;
+            assertTrue(vec.equalsWithEps(expected, gTol), dt + " vector/float64 path");
+            assertTrue(scalar.equalsWithEps(expected, gTol), dt + " scalar path");
+            // each column of G sums to 0: softmax sums to 1, minus the one-hot
+            assertTrue(vec.sum(0).castTo(DataType.DOUBLE).equalsWithEps(Nd4j.zeros(DataType.DOUBLE, b), 1e-7));
+        }
+    }
+
+    /**
+     * The symmetric pass (one exponential per logit when the logits span little, the two shifted passes otherwise)
+     * equals rows plus columns taken separately, on both float paths and in float64, for narrow logits and for
+     * logits wider than each type's span.
+     */
+    @Test
+    void symmetricIsRowsPlusColumns() {
+        Nd4j.getRandom().setSeed(11);
+        int b = 2 * VectorSoftmaxColumns.BLOCK + 29;
+        for (DataType dt : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            double wideScale = dt == DataType.FLOAT ? 40 : 300;
+            for (double scale : new double[] {6, wideScale}) {
+                INDArray z = Nd4j.randn(dt, b, b).muli(scale);
+                double span = z.maxNumber().doubleValue() - z.minNumber().doubleValue();
+                double limit = dt == DataType.FLOAT ? SoftmaxColumns.FLOAT_SPAN : SoftmaxColumns.DOUBLE_SPAN;
+                assertEquals(scale > 6, span > limit, "the case exercises the intended path");
+                INDArray expected = z.dup();
+                INDArray cols = Nd4j.create(dt, b, b);
+                SoftmaxRows.Sums c = SoftmaxColumns.crossEntropy(expected, cols, 0.01);
+                SoftmaxRows.Sums r = SoftmaxRows.crossEntropy(expected, null, 0.01, null);
+                expected.addi(cols);
+                INDArray vec = z.dup();
+                INDArray scalar = z.dup();
+                SoftmaxRows.Sums sv = SoftmaxColumns.symmetric(vec, Nd4j.create(dt, b, b), 0.01);
+                SoftmaxRows.Sums[] ss = new SoftmaxRows.Sums[1];
+                withScalarPath(() -> ss[0] = SoftmaxColumns.symmetric(scalar, Nd4j.create(dt, b, b), 0.01));
+                double loss = c.loss() + r.loss();
+                double dot = c.gradDotLogits() + r.gradDotLogits();
+                double tol = dt == DataType.FLOAT ? 1e-5 : 1e-12;
+                double gTol = dt == DataType.FLOAT ? 1e-8 : 1e-15;
+                for (SoftmaxRows.Sums got : new SoftmaxRows.Sums[] {sv, ss[0]}) {
+                    assertEquals(loss, got.loss(), tol * Math.abs(loss), dt + " loss at scale " + scale);
+                    assertEquals(dot, got.gradDotLogits(), tol * Math.max(1, Math.abs(dot)) * b, dt + " K . z");
+                }
+                assertTrue(vec.equalsWithEps(expected, gTol), dt + " vector/float64 path at scale " + scale);
+                assertTrue(scalar.equalsWithEps(expected, gTol), dt + " scalar path at scale " + scale);
+            }
         }
     }
 

@@ -192,8 +192,22 @@ public final class SparkTraining implements TrainingLoop {
      * row-weighted mean, or a global step's loss itself).
      */
     private record Round(double lossSum, long rows, int steps, double loss) {
-        Round(double lossSum, long rows, int steps) {
-            this(lossSum, rows, steps, lossSum / rows);
+        /**
+         * The mean weighs each loss by its share of the rows, so that a round of one batch reports that batch's
+         * loss to the bit (as one process does), which (loss·rows)/rows is not.
+         */
+        static Round of(List<Double> losses, List<Long> rows, int steps) {
+            long total = 0;
+            for (long n : rows) {
+                total += n;
+            }
+            double sum = 0;
+            double mean = 0;
+            for (int i = 0; i < losses.size(); i++) {
+                sum += losses.get(i) * rows.get(i);
+                mean += losses.get(i) * ((double) rows.get(i) / total);
+            }
+            return new Round(sum, total, steps, mean);
         }
     }
 
@@ -208,8 +222,8 @@ public final class SparkTraining implements TrainingLoop {
         Broadcast<byte[][]> state = sc.broadcast(new byte[][] {ArrayBundle.write(model.state()),
                 ArrayBundle.write(model.optimizerState())});
         List<RoundResult> results = runJob(tasks, state, step(job, state, model.optimizerSteps()));
-        double loss = 0;
-        long rows = 0;
+        List<Double> losses = new ArrayList<>();
+        List<Long> rows = new ArrayList<>();
         int steps = 0;
         for (RoundResult res : results) {
             if (!res.finite()) {
@@ -217,13 +231,13 @@ public final class SparkTraining implements TrainingLoop {
                         r * spark.averagingFrequency() + res.losses().length);
             }
             for (int i = 0; i < res.losses().length; i++) {
-                loss += res.losses()[i] * res.rows()[i];
-                rows += res.rows()[i];
+                losses.add(res.losses()[i]);
+                rows.add((long) res.rows()[i]);
             }
             steps = Math.max(steps, res.losses().length);
         }
         average(model, results);
-        return new Round(loss, rows, steps);
+        return Round.of(losses, rows, steps);
     }
 
     /**
@@ -236,21 +250,21 @@ public final class SparkTraining implements TrainingLoop {
                                 int r) {
         Broadcast<byte[]> weights = sc.broadcast(ArrayBundle.write(model.state()));
         List<GradientResult> results = runJob(tasks, weights, gradientsOf(job, weights));
-        double loss = 0;
-        long rows = 0;
+        List<Double> losses = new ArrayList<>();
+        List<Long> rows = new ArrayList<>();
         List<byte[]> gradients = new ArrayList<>();
         for (GradientResult g : results) {
             if (!Double.isFinite(g.loss())) {
                 throw trainer.diverged(listener, g.loss(), epoch, r + 1);
             }
-            loss += g.loss() * g.rows();
-            rows += g.rows();
+            losses.add(g.loss());
+            rows.add((long) g.rows());
             gradients.add(g.gradients());
         }
         Map<String, INDArray> mean = ArrayBundle.mean(gradients);
         model.applyGradients(mean);
         mean.values().forEach(INDArray::close);
-        return new Round(loss, rows, 1);
+        return Round.of(losses, rows, 1);
     }
 
     /** A step with global negatives ({@link GlobalNegativesStep}). */
