@@ -17,8 +17,6 @@ import org.nd4j.autodiff.samediff.SameDiff;
  * (see {@code pair}); negative sampling does not apply.
  */
 public final class ClipLoss {
-    /** Widths below this are scaled before the product (typical batches are larger than such widths). */
-    static final long NARROW_WIDTH = 128;
     private final long width;
     private final LossForm form;
 
@@ -44,8 +42,12 @@ public final class ClipLoss {
 
     /**
      * The same loss, told the representations' width d for graphs where SameDiff cannot infer it (op outputs have
-     * no static shape in M2.1): narrow widths then get the faster form. Values and gradients do not change.
+     * no static shape in M2.1); a width that contradicts a static shape is refused when the loss is built.
+     *
+     * @deprecated the graph form no longer depends on the width (one form serves every width since 2026-12-07);
+     *     kept so that existing code compiles, and still checked against the representations' static width
      */
+    @Deprecated
     public ClipLoss withWidth(long d) {
         if (d < 1) {
             throw new IllegalArgumentException("CLIP loss: width must be >= 1, got " + d);
@@ -69,12 +71,11 @@ public final class ClipLoss {
             return new SurrogateLossGraph(sd, name, List.copyOf(reps), scale, new ClipClosedForm(), "CLIP loss");
         }
         SDVariable s = scale.scale();
-        long d = GraphMath.width(reps, width, "CLIP loss");
-        boolean narrow = d > 0 && d < NARROW_WIDTH;
+        GraphMath.width(reps, width, "CLIP loss");
         SDVariable total = null;
         for (int a = 0; a < reps.size(); a++) {
             for (int b = a + 1; b < reps.size(); b++) {
-                SDVariable pair = pair(sd, reps.get(a), reps.get(b), s, narrow);
+                SDVariable pair = pair(sd, reps.get(a), reps.get(b), s);
                 total = total == null ? pair : total.add(pair);
             }
         }
@@ -82,41 +83,35 @@ public final class ClipLoss {
     }
 
     /**
-     * infonce(u, v). Wide representations: (mean lse(L) + mean lse(Lᵀ))/2 − mean diagPart(L) with L = (u vᵀ)·s, lse
-     * the max-shifted row log-sum-exp. Narrow ones (d &lt; {@link #NARROW_WIDTH}), where the [B, B] passes dominate, in fewer of them:
+     * infonce(u, v), with the softmax weights of both cross-entropies taken on a {@link Detached} copy of the logits
+     * so that autodiff has nothing to do for them:
      * <pre>
-     *   L = (s·u) vᵀ,  p_i = L_ii = (s·u_i)·v_i,  c_i = max_j L_ij,  k_j = max_i L_ij      (shifts, no gradient)
-     *   infonce = ( mean_i[log Σ_j exp(L_ij − c_i) + c_i] + mean_j[log Σ_i exp(L_ij − k_j) + k_j] ) / 2 − mean_i p_i
+     *   L = (s·u) vᵀ,  L̂ = L detached,  c_i = max_j L̂_ij,  k_j = max_i L̂_ij
+     *   E_ij = exp(L̂_ij − c_i),  F_ij = exp(L̂_ij − k_j),  K = E / Σ_j E_ij + F / Σ_i F_ij         (no gradient)
+     *   infonce = ( mean_i[log Σ_j E_ij + c_i] + mean_j[log Σ_i F_ij + k_j] + mean_i Σ_j K_ij (L_ij − L̂_ij) ) / 2
+     *             − mean_i (s·u_i)·v_i
      * </pre>
-     * The shifts are taken on a {@link Detached} copy (the expression does not depend on them, so their gradient
-     * is zero); row and column sums and the shift broadcasts are products with ones vectors, whose backward is a
-     * GEMM rather than libnd4j's element-by-element broadcast backward; the positives come from a [B, d] product
-     * instead of the diagonal of a [B, B] log-softmax. At B 1000, d 16 this took the three-modality loss step
-     * from ~108 to ~70 ms; at B 256, d 512 it was no faster than the log-softmax form (18.5 against 16.5 ms).
+     * L − L̂ is exactly 0, so the value is the shifted log-sum-exps' minus the positives; its gradient with respect
+     * to L is K/(2B), the two softmaxes, exactly the log-sum-exps' gradient. The backward pass is then one [B, B]
+     * product and the GEMMs: M2.1's {@code exp} backward recomputes exp of its input and its broadcast backward
+     * ops tile element by element, which made the differentiated log-sum-exps two thirds of the step (at B 1000,
+     * d 16: 14 exp passes of ~1.9 ms each; now 6, all forward).
      */
-    private static SDVariable pair(SameDiff sd, SDVariable u, SDVariable v, SDVariable s, boolean narrow) {
-        if (!narrow) {
-            // libnd4j's multiply_bp tiles a broadcast scalar to the full shape element by element; at these widths
-            // the [B, d] products dominate either way
-            // not sd.nn.logSoftmax: libnd4j's is log(softmax), −∞ for a positive ~104 below its row's largest logit
-            SDVariable logits = sd.mmul(u, v, false, true, false).mul(s);
-            SDVariable rows = GraphMath.rowLogSumExp(sd, logits).mean();
-            SDVariable cols = GraphMath.rowLogSumExp(sd, sd.transpose(logits)).mean();
-            return rows.add(cols).mul(0.5).sub(sd.math.diagPart(logits).mean());
-        }
+    private static SDVariable pair(SameDiff sd, SDVariable u, SDVariable v, SDVariable s) {
         SDVariable us = u.mul(s);
         SDVariable logits = sd.mmul(us, v, false, true, false);
         SDVariable fixed = Detached.of(sd, logits);
-        // ones vectors from the detached [B, B] value: arithmetic on it needs no identity input and has no gradient
-        SDVariable onesCol = fixed.sum(true, 1).mul(0.0).add(1.0);
-        SDVariable onesRow = fixed.sum(true, 0).mul(0.0).add(1.0);
         SDVariable rowShift = fixed.max(true, 1);
         SDVariable colShift = fixed.max(true, 0);
-        SDVariable rowExp = sd.math.exp(logits.sub(sd.mmul(rowShift, onesRow)));
-        SDVariable colExp = sd.math.exp(logits.sub(sd.mmul(onesCol, colShift)));
-        SDVariable rowLse = sd.math.log(sd.mmul(rowExp, onesCol)).add(rowShift);
-        SDVariable colLse = sd.math.log(sd.mmul(onesRow, colExp)).add(colShift);
+        SDVariable rowExp = sd.math.exp(fixed.sub(rowShift));
+        SDVariable colExp = sd.math.exp(fixed.sub(colShift));
+        SDVariable rowSum = rowExp.sum(true, 1);
+        SDVariable colSum = colExp.sum(true, 0);
+        SDVariable rowLse = sd.math.log(rowSum).add(rowShift);
+        SDVariable colLse = sd.math.log(colSum).add(colShift);
+        SDVariable weights = rowExp.div(rowSum).add(colExp.div(colSum));
+        SDVariable linear = weights.mul(logits.sub(fixed)).sum(true, 1);
         SDVariable positives = us.mul(v).sum(true, 1);
-        return rowLse.mean().add(colLse.mean()).mul(0.5).sub(positives.mean());
+        return rowLse.mean().add(colLse.mean()).add(linear.mean()).mul(0.5).sub(positives.mean());
     }
 }

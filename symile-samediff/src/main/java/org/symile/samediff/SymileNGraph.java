@@ -24,13 +24,17 @@ import org.nd4j.linalg.factory.Nd4j;
  *   loss = mean over anchors and rows of ce_i
  * </pre>
  * which is upstream's cross-entropy of the logits with the positive MIP on the diagonal. The diagonal of R is
- * dropped by adding −{@link #MASK}·I inside the exponent, so exp() there is exactly 0. The shift is computed on a
- * {@link Detached} copy: its gradient is zero in exact arithmetic, and a [B, B] {@code reduce_max} backward costs
- * as much as the rest of the loss. Row sums and broadcasts along rows are products with ones vectors (taken off the
- * identity): libnd4j's broadcast ops and the backward of a multiply with a broadcast operand run element by element
- * and cost far more than a GEMM. The scale goes on x when d &lt; {@link ClipLoss#NARROW_WIDTH}, else on R as a
- * [B, B] outer product. At B = 1000, d = 16 (binary_xor) this took a loss step from ~76 to ~50 ms against the
- * earlier {@code logSoftmax} form with the positive written onto the diagonal.
+ * dropped by adding −{@link #MASK}·I inside the exponent, so exp() there is exactly 0. The softmax is taken on a
+ * {@link Detached} copy R̂ of R (and of s·pos), so that autodiff has nothing to do for it, and enters the loss
+ * through a term whose value is exactly 0 and whose gradient is the softmax:
+ * <pre>
+ *   E_ij = exp(R̂_ij − c_i) (0 on the diagonal),  e_i = exp(s·pos_i − c_i),  Z_i = Σ_j E_ij + e_i     (no gradient)
+ *   ce_i = log Z_i + c_i − s·pos_i + Σ_j (E_ij/Z_i)(R_ij − R̂_ij) + (e_i/Z_i)(s·pos_i − s·poŝ_i)
+ * </pre>
+ * M2.1's {@code exp} backward recomputes the exponential of its input, and its broadcast backward ops run element
+ * by element; here the backward pass is one [B, B] product and the GEMMs. The scale goes on x when d &lt;
+ * {@link #NARROW_WIDTH}, else on R as a [B, B] outer product of ones vectors (taken off the identity), whose
+ * backward is a GEMM rather than a broadcast.
  *
  * <p>Row gathers are written as scatter-adds into zeros with the inverse permutation (exact gradients; see
  * {@link GraphMath#scatterRows}). The inverse permutations are placeholders filled by {@link #feed}, or, when the
@@ -40,6 +44,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * ({@code eye}, {@code diag}, {@code eq(range, range)}) leaks native memory on every execution.
  */
 final class SymileNGraph implements LossGraph {
+    /** Widths below this are scaled before the product (typical batches are larger than such widths). */
+    static final long NARROW_WIDTH = 128;
     /** Magnitude of the additive mask on the diagonal; finite so that no inf − inf can arise. */
     static final double MASK = 1e30;
     private final int m;
@@ -75,13 +81,12 @@ final class SymileNGraph implements LossGraph {
             eye = sd.placeHolder(eyeName, dtype, -1, -1);
             ph.add(eyeName);
         }
-        SDVariable onesRow = eye.sum(true, 0);
-        SDVariable onesCol = eye.sum(true, 1);
         SDVariable sc = scale.scale();
         long width = GraphMath.width(reps, widthHint, "Symile loss");
-        boolean narrow = width > 0 && width < ClipLoss.NARROW_WIDTH;
+        boolean narrow = width > 0 && width < NARROW_WIDTH;
         // the scale scalar broadcasts only onto [B, d] or [B, 1] operands; on [B, B] logits it is an outer product
-        SDVariable scaleFull = narrow ? null : sd.mmul(onesCol.mul(sc), onesRow);
+        // of ones vectors (taken off the identity; unused variables would confuse DL4J's guess of the loss)
+        SDVariable scaleFull = narrow ? null : sd.mmul(eye.sum(true, 1).mul(sc), eye.sum(true, 0));
         SDVariable sPos = pos.mul(sc);
         // -BIG on the diagonal: exp() of a masked logit is exactly 0, so the raw x·q_i product there drops out
         SDVariable offBias = eye.mul(-MASK);
@@ -107,14 +112,19 @@ final class SymileNGraph implements LossGraph {
             }
             SDVariable raw = narrow ? sd.mmul(x.mul(sc), q, false, true, false)
                     : sd.mmul(x, q, false, true, false).mul(scaleFull);
-            // the shift only keeps exp() in range; its gradient is zero in exact arithmetic, so it is computed on a
-            // detached copy and takes none. The mask joins the shift, so the logits need no [B, B] op of their own
-            SDVariable rowMax = Detached.of(sd, raw).add(offBias).max(true, 1);
-            SDVariable shift = sd.math.max(rowMax, sPosConst);
-            SDVariable e = sd.math.exp(raw.sub(sd.mmul(shift, onesRow).sub(offBias)));
-            // row sums as products with a ones column: their backward is an outer product, not a broadcast
-            SDVariable rowSum = sd.mmul(e, onesCol).add(sd.math.exp(sPos.sub(shift)));
-            SDVariable ce = sd.math.log(rowSum).add(shift).sub(sPos).mean();
+            // everything the softmax needs is computed on a detached copy: the shift (its gradient is zero in exact
+            // arithmetic), the exponentials and their sums. The differentiable part is linear, with the softmax
+            // weights as its constant coefficients (see the class comment); the mask joins the shift
+            SDVariable fixed = Detached.of(sd, raw);
+            SDVariable masked = fixed.add(offBias);
+            SDVariable shift = sd.math.max(masked.max(true, 1), sPosConst);
+            SDVariable e = sd.math.exp(masked.sub(shift));
+            SDVariable ePos = sd.math.exp(sPosConst.sub(shift));
+            SDVariable rowSum = e.sum(true, 1).add(ePos);
+            SDVariable lse = sd.math.log(rowSum).add(shift);
+            SDVariable linear = e.div(rowSum).mul(raw.sub(fixed)).sum(true, 1)
+                    .add(ePos.div(rowSum).mul(sPos.sub(sPosConst)));
+            SDVariable ce = lse.add(linear).sub(sPos).mean();
             total = total == null ? ce : total.add(ce);
         }
         this.loss = total.div(name, m);

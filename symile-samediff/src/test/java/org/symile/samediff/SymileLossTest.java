@@ -134,7 +134,7 @@ class SymileLossTest {
     @ParameterizedTest
     @ValueSource(ints = {3, 128})
     void oNMatchesBruteForceAndGradientChecksAtBothScalePlacements(int d) {
-        assertEquals(d < ClipLoss.NARROW_WIDTH, d == 3);
+        assertEquals(d < SymileNGraph.NARROW_WIDTH, d == 3);
         Nd4j.getRandom().setSeed(21);
         int b = 5;
         int[][][] perms = randomPerms(3, b, 8);

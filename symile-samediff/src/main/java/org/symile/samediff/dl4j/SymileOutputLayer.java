@@ -136,7 +136,7 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         if (tuple != null) {
             loss = tuple.build(sd, "symile_layer_loss", reps, scale);
         } else if ("clip".equals(lossFn)) {
-            loss = new ClipLoss().withWidth(embeddingSize).build(sd, "symile_layer_loss", reps, scale);
+            loss = new ClipLoss().build(sd, "symile_layer_loss", reps, scale);
         } else if (NegativeSampling.fromFlag(negativeSampling) != NegativeSampling.N) {
             loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling)).withWidth(embeddingSize)
                     .build(sd, "symile_layer_loss", reps, scale);

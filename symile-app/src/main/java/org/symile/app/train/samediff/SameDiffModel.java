@@ -101,7 +101,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
         } else if (tuple != null) {
             this.loss = tuple.withForm(form).build(sd, "loss", reps, scale);
         } else if (spec.lossFn() == LossFn.CLIP) {
-            this.loss = new ClipLoss().withWidth(width).withForm(form).build(sd, "loss", reps, scale);
+            this.loss = new ClipLoss().withForm(form).build(sd, "loss", reps, scale);
         } else {
             SymileLoss.Config config = spec.symileConfig();
             if (config.negativeSampling() == NegativeSampling.N) {
