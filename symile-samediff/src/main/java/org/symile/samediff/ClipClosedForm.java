@@ -18,11 +18,28 @@ import org.nd4j.linalg.factory.Nd4j;
  *   K = c·(softmax_rows(L) − I) + c·(softmax_cols(L) − I)     loss += c·Σ_i (lse_i(L) − L_ii + lse_i(Lᵀ) − L_ii)
  *   ∂u += s·K v,   ∂v += s·Kᵀ u,   ∂log s += Σ K ⊙ L
  * </pre>
+ * Label smoothing ε adds c·ε·Σ_i (2·L_ii − mean_j L_ij − mean_j L_ji) to the loss and c·ε·(2I − (2/B)·11ᵀ) to K;
+ * from the trace T = s·Σ_i u_i·v_i and the sum S = s·(Σ_i u_i)·(Σ_j v_j) that is c·ε·(2T − 2S/B) on the loss and on
+ * ∂log s, and 2c·ε·s·(v − mean v), 2c·ε·s·(u − mean u) on ∂u and ∂v: [B, d] work only.
  */
 final class ClipClosedForm implements EagerLoss {
     /** [B, B]: K, and the columns' gradient when the logits span too much for one exponential. [B, d]: gradients. */
     private ClosedFormScratch scratch;
     private int scratchM = -1;
+    private final double eps;
+
+    /** Upstream's loss, without label smoothing. */
+    ClipClosedForm() {
+        this(0);
+    }
+
+    /** @param eps label smoothing in [0, 1) (see {@link ClipLoss#withLabelSmoothing}) */
+    ClipClosedForm(double eps) {
+        if (!(eps >= 0 && eps < 1)) {
+            throw new IllegalArgumentException("CLIP loss: label smoothing must be in [0, 1), got " + eps);
+        }
+        this.eps = eps;
+    }
 
     /**
      * @param reps M ≥ 2 arrays [B, d] of one floating-point type (FLOAT or DOUBLE)
@@ -71,6 +88,18 @@ final class ClipClosedForm implements EagerLoss {
                 SoftmaxRows.Sums both = SoftmaxColumns.symmetric(g, h, coef);
                 loss += coef * both.loss();
                 gradLog += both.gradDotLogits();
+                if (eps > 0) {
+                    double trace = s * u.mul(v).sumNumber().doubleValue();
+                    double sum = s * u.sum(0).mul(v.sum(0)).sumNumber().doubleValue();
+                    double shift = coef * eps * (2 * trace - 2 * sum / b);
+                    loss += shift;
+                    gradLog += shift;
+                    if (gradients) {
+                        double k = 2 * coef * eps * s;
+                        grads.get(a).addi(v.subRowVector(v.mean(0)).muli(k));
+                        grads.get(c).addi(u.subRowVector(u.mean(0)).muli(k));
+                    }
+                }
                 if (!gradients) {
                     continue;
                 }

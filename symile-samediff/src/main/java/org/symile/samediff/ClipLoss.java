@@ -19,20 +19,43 @@ import org.nd4j.autodiff.samediff.SameDiff;
 public final class ClipLoss {
     private final long width;
     private final LossForm form;
+    private final double labelSmoothing;
 
     /** A CLIP loss for representations whose width SameDiff knows statically, or for any width (general form). */
     public ClipLoss() {
-        this(-1, LossForm.GRAPH);
+        this(-1, LossForm.GRAPH, 0);
     }
 
-    private ClipLoss(long width, LossForm form) {
+    private ClipLoss(long width, LossForm form, double labelSmoothing) {
         this.width = width;
         this.form = form;
+        this.labelSmoothing = labelSmoothing;
     }
 
     /** The same loss in the given form ({@link LossForm#CLOSED_FORM}: {@link ClipClosedForm}). */
     public ClipLoss withForm(LossForm newForm) {
-        return new ClipLoss(width, Objects.requireNonNull(newForm, "form"));
+        return new ClipLoss(width, Objects.requireNonNull(newForm, "form"), labelSmoothing);
+    }
+
+    /**
+     * The same loss with PyTorch's label smoothing ε in each of its cross-entropies (0, the default, is upstream's
+     * loss): per row i of a pair's logits L ([B, B], targets on the diagonal), and likewise per column,
+     * <pre>
+     *   (1 − ε)·(lse_i(L) − L_ii) + ε·(lse_i(L) − mean_j L_ij)
+     * </pre>
+     *
+     * @throws IllegalArgumentException unless 0 ≤ ε &lt; 1
+     */
+    public ClipLoss withLabelSmoothing(double eps) {
+        if (!(eps >= 0 && eps < 1)) {
+            throw new IllegalArgumentException("CLIP loss: label smoothing must be in [0, 1), got " + eps);
+        }
+        return new ClipLoss(width, form, eps);
+    }
+
+    /** ε of {@link #withLabelSmoothing}. */
+    public double labelSmoothing() {
+        return labelSmoothing;
     }
 
     /** The form this loss is built in. */
@@ -52,7 +75,7 @@ public final class ClipLoss {
         if (d < 1) {
             throw new IllegalArgumentException("CLIP loss: width must be >= 1, got " + d);
         }
-        return new ClipLoss(d, form);
+        return new ClipLoss(d, form, labelSmoothing);
     }
 
     /**
@@ -68,14 +91,15 @@ public final class ClipLoss {
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "CLIP loss");
         if (form == LossForm.CLOSED_FORM) {
-            return new SurrogateLossGraph(sd, name, List.copyOf(reps), scale, new ClipClosedForm(), "CLIP loss");
+            return new SurrogateLossGraph(sd, name, List.copyOf(reps), scale, new ClipClosedForm(labelSmoothing),
+                    "CLIP loss");
         }
         SDVariable s = scale.scale();
         GraphMath.width(reps, width, "CLIP loss");
         SDVariable total = null;
         for (int a = 0; a < reps.size(); a++) {
             for (int b = a + 1; b < reps.size(); b++) {
-                SDVariable pair = pair(sd, reps.get(a), reps.get(b), s);
+                SDVariable pair = pair(sd, reps.get(a), reps.get(b), s, labelSmoothing);
                 total = total == null ? pair : total.add(pair);
             }
         }
@@ -95,9 +119,11 @@ public final class ClipLoss {
      * to L is K/(2B), the two softmaxes, exactly the log-sum-exps' gradient. The backward pass is then one [B, B]
      * product and the GEMMs: M2.1's {@code exp} backward recomputes exp of its input and its broadcast backward
      * ops tile element by element, which made the differentiated log-sum-exps two thirds of the step (at B 1000,
-     * d 16: 14 exp passes of ~1.9 ms each; now 6, all forward).
+     * d 16: 14 exp passes of ~1.9 ms each; now 6, all forward). With label smoothing ε the positives' share
+     * becomes (1 − ε)·mean_i (s·u_i)·v_i + ε·mean_ij L_ij, the latter as (mean_i s·u_i)·(mean_j v_j) ([1, d]
+     * products, no [B, B] pass).
      */
-    private static SDVariable pair(SameDiff sd, SDVariable u, SDVariable v, SDVariable s) {
+    private static SDVariable pair(SameDiff sd, SDVariable u, SDVariable v, SDVariable s, double eps) {
         SDVariable us = u.mul(s);
         SDVariable logits = sd.mmul(us, v, false, true, false);
         SDVariable fixed = Detached.of(sd, logits);
@@ -112,6 +138,11 @@ public final class ClipLoss {
         SDVariable weights = rowExp.div(rowSum).add(colExp.div(colSum));
         SDVariable linear = weights.mul(logits.sub(fixed)).sum(true, 1);
         SDVariable positives = us.mul(v).sum(true, 1);
-        return rowLse.mean().add(colLse.mean()).add(linear.mean()).mul(0.5).sub(positives.mean());
+        SDVariable lse = rowLse.mean().add(colLse.mean()).add(linear.mean()).mul(0.5);
+        if (eps == 0) {
+            return lse.sub(positives.mean());
+        }
+        SDVariable meanLogit = us.mean(true, 0).mul(v.mean(true, 0)).sum();
+        return lse.sub(positives.mean().mul(1 - eps)).sub(meanLogit.mul(eps));
     }
 }

@@ -43,6 +43,11 @@ public interface EagerLoss {
 
     /** Pairwise CLIP in closed form ({@link ClipClosedForm}). */
     static EagerLoss clip() {
-        return new ClipClosedForm();
+        return clip(0);
+    }
+
+    /** Pairwise CLIP in closed form ({@link ClipClosedForm}), with label smoothing ε (0: upstream's loss). */
+    static EagerLoss clip(double eps) {
+        return new ClipClosedForm(eps);
     }
 }

@@ -15,6 +15,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.symile.app.run.Json;
+import org.symile.app.spec.LossFn;
 import org.symile.data.NpyWriter;
 import org.symile.data.TensorBatchIterator;
 import org.symile.data.m3.M3Split;
@@ -112,9 +113,11 @@ public final class SplitEmbeddings {
             n.put("checkpoint_origin", model.upstream() ? "upstream lightning" : "symile");
             n.put("experiment", model.kind().flag());
             n.put("loss_fn", model.spec().loss().lossFn().flag());
+            if (model.spec().loss().lossFn() != LossFn.SYMILE) {
+                n.put("label_smoothing", model.spec().loss().labelSmoothing());
+            }
             if (model.spec().loss().lossFn().tupleObjective().isPresent()) {
                 // what the scores of a GRAM or TRIANGLE model were trained with
-                n.put("label_smoothing", model.spec().loss().labelSmoothing());
                 n.put("anchors", model.spec().loss().anchors().isEmpty() ? "all"
                         : String.join(",", model.spec().loss().anchors()));
             }

@@ -11,15 +11,16 @@ import org.symile.samediff.TupleObjectiveLoss;
 
 /**
  * The objective of a run: {@code --loss_fn}, Symile's {@code --negative_sampling} and {@code --memory_lean}, the
- * logit scale's {@code --logit_scale_init} (its log) and {@code --freeze_logit_scale}, and the GRAM and TRIANGLE
- * objectives' {@code --label_smoothing} and {@code --anchors}.
+ * logit scale's {@code --logit_scale_init} (its log) and {@code --freeze_logit_scale}, {@code --label_smoothing}
+ * (CLIP, GRAM, TRIANGLE) and the GRAM and TRIANGLE objectives' {@code --anchors}.
  *
  * <p>CLIP, GRAM and TRIANGLE ignore the negative sampling (upstream's CLIP does too); it is recorded as {@code n},
- * and an explicit {@code n_squared} with them is refused rather than silently ignored. Label smoothing and a
- * subset of anchors are GRAM's and TRIANGLE's (their official code's recipe); Symile and CLIP train as upstream, with
- * every modality as an anchor and no smoothing, and other values are refused.
+ * and an explicit {@code n_squared} with them is refused rather than silently ignored. A subset of anchors is
+ * GRAM's and TRIANGLE's (their official code's recipe); label smoothing also applies to CLIP's cross-entropies
+ * (PyTorch's {@code label_smoothing}, default 0 as upstream). Symile trains as upstream, with every modality as an
+ * anchor and no smoothing; other values are refused.
  *
- * @param labelSmoothing ε of every cross-entropy: 0 for symile and clip, 0.1 by default for gram and triangle
+ * @param labelSmoothing ε of every cross-entropy: 0 for symile, 0 by default for clip, 0.1 for gram and triangle
  * @param anchors        the modalities (by name) whose losses are averaged; empty: every modality
  */
 public record LossSpec(LossFn lossFn, NegativeSampling negativeSampling, boolean memoryLean, double logitScaleInit,
@@ -48,10 +49,9 @@ public record LossSpec(LossFn lossFn, NegativeSampling negativeSampling, boolean
             throw new IllegalArgumentException("--label_smoothing: expected a number in [0, 1), got "
                     + labelSmoothing);
         }
-        if (lossFn.tupleObjective().isEmpty() && labelSmoothing != 0) {
-            throw new IllegalArgumentException("--label_smoothing " + labelSmoothing + ": applies to --loss_fn gram"
-                    + " and triangle; --loss_fn " + lossFn.flag() + " trains without smoothing, as upstream (give 0"
-                    + " or omit it)");
+        if (lossFn == LossFn.SYMILE && labelSmoothing != 0) {
+            throw new IllegalArgumentException("--label_smoothing " + labelSmoothing + ": applies to --loss_fn clip,"
+                    + " gram and triangle; --loss_fn symile trains without smoothing, as upstream (give 0 or omit it)");
         }
         if (lossFn.tupleObjective().isEmpty() && !anchors.isEmpty()) {
             throw new IllegalArgumentException("--anchors " + String.join(",", anchors) + ": applies to --loss_fn"

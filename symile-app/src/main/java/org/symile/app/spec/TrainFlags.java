@@ -135,8 +135,9 @@ public final class TrainFlags {
         add("loss_fn", "symile|clip|gram|triangle", null, Type.LOSS_FN, "symile", "symile, clip (pairwise"
                 + " baseline), or (extension) gram (the volume its vectors span, GRAM) or triangle (the area of its"
                 + " triangle, TRIANGLE, three modalities)", s -> s.loss().lossFn());
-        add("label_smoothing", "EPS", null, Type.DOUBLE, null, "gram and triangle: label smoothing of their"
-                + " cross-entropies (default: 0.1, their official code's; symile and clip: 0, as upstream)",
+        add("label_smoothing", "EPS", null, Type.DOUBLE, null, "label smoothing of every cross-entropy, in [0, 1):"
+                + " clip (default 0, as upstream), gram and triangle (default 0.1, their official code's); symile"
+                + " takes none",
                 s -> s.loss().labelSmoothing());
         add("anchors", "all|M1,M2,...", null, Type.ANCHORS, "all", "gram and triangle: the modalities whose losses"
                 + " are averaged (their official recipe uses one, e.g. --anchors text for symile_m3); modality names:"

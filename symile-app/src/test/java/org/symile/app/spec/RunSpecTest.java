@@ -91,7 +91,8 @@ class RunSpecTest {
             "--experiment symile_mimic --data_dir /d --batch_sz_train 280 --micro_batch_sz 28",
             "--experiment binary_xor --loss_fn gram",
             "--experiment symile_m3 --data_dir /d --loss_fn gram --anchors text --logit_scale_init 2.659",
-            "--experiment symile_mimic --data_dir /d --loss_fn triangle --anchors cxr,labs --label_smoothing 0"})
+            "--experiment symile_mimic --data_dir /d --loss_fn triangle --anchors cxr,labs --label_smoothing 0",
+            "--experiment binary_xor --loss_fn clip --label_smoothing 0.1"})
     void roundTripsThroughJsonAndCommandLine(String line) {
         RunSpec spec = parse(line.split(" "));
         assertEquals(spec, RunSpec.fromJson(spec.toJson(), "test"));
@@ -162,6 +163,7 @@ class RunSpecTest {
             "--experiment binary_xor --loss_fn gram --label_smoothing -0.1|--label_smoothing",
             "--experiment binary_xor --label_smoothing 0.1|--label_smoothing",
             "--experiment binary_xor --loss_fn clip --anchors a|--anchors",
+            "--experiment binary_xor --loss_fn clip --label_smoothing 1|--label_smoothing",
             "--experiment binary_xor --loss_fn gram --negative_sampling n_squared|--negative_sampling",
             "--experiment binary_xor --loss_fn volume|--loss_fn",
             "--experiment binary_xor --loss_fn gram --batch_sz_train 1|--batch_sz_train",
@@ -186,6 +188,10 @@ class RunSpecTest {
         assertEquals(0.0, parse("--experiment", "binary_xor").loss().labelSmoothing(), 0.0);
         assertEquals(0.0, parse("--experiment", "binary_xor", "--loss_fn", "gram", "--label_smoothing", "0")
                 .loss().labelSmoothing(), 0.0);
+        assertEquals(0.0, parse("--experiment", "binary_xor", "--loss_fn", "clip").loss().labelSmoothing(), 0.0);
+        RunSpec clip = parse("--experiment", "binary_xor", "--loss_fn", "clip", "--label_smoothing", "0.2");
+        assertEquals(0.2, clip.loss().labelSmoothing(), 0.0);
+        assertEquals(0.2, clip.toJson().get("label_smoothing").asDouble(), 0.0);
     }
 
     /** 0 (the default) is not recorded, so plain runs record exactly what they did before the flag existed. */

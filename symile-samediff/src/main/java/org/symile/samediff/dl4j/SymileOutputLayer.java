@@ -63,7 +63,7 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
     private boolean cachedGradients;
     /** Absent from configurations saved before the eager form existed, which then get it. */
     private LossForm lossForm = LossForm.CLOSED_FORM;
-    /** GRAM and TRIANGLE only: label smoothing ε and the anchors whose losses are averaged (null: all). */
+    /** Label smoothing ε (CLIP, GRAM, TRIANGLE); the anchors averaged (GRAM, TRIANGLE; null: all). */
     private double labelSmoothing;
     private int[] anchors;
 
@@ -136,7 +136,7 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         if (tuple != null) {
             loss = tuple.build(sd, "symile_layer_loss", reps, scale);
         } else if ("clip".equals(lossFn)) {
-            loss = new ClipLoss().build(sd, "symile_layer_loss", reps, scale);
+            loss = new ClipLoss().withLabelSmoothing(labelSmoothing).build(sd, "symile_layer_loss", reps, scale);
         } else if (NegativeSampling.fromFlag(negativeSampling) != NegativeSampling.N) {
             loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling)).withWidth(embeddingSize)
                     .build(sd, "symile_layer_loss", reps, scale);
@@ -324,7 +324,10 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
             return this;
         }
 
-        /** GRAM and TRIANGLE: label smoothing ε in [0, 1) of both cross-entropies (default 0.1, as their code). */
+        /**
+         * Label smoothing ε in [0, 1) of every cross-entropy: CLIP (default 0, as upstream), GRAM and TRIANGLE (default
+         * 0.1, as their code); Symile takes none.
+         */
         public Builder labelSmoothing(double eps) {
             this.labelSmoothing = eps;
             return this;
@@ -365,15 +368,19 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
                 throw new IllegalArgumentException("lossFn: expected symile, clip, gram or triangle, got '" + lossFn
                         + "'");
             }
-            if (!tuple && (!Double.isNaN(labelSmoothing) || anchors != null)) {
-                throw new IllegalArgumentException("labelSmoothing, anchors: only for gram and triangle, not "
-                        + lossFn);
+            if (!tuple && anchors != null) {
+                throw new IllegalArgumentException("anchors: only for gram and triangle, not " + lossFn);
+            }
+            if ("symile".equals(lossFn) && !Double.isNaN(labelSmoothing) && labelSmoothing != 0) {
+                throw new IllegalArgumentException("labelSmoothing: for clip, gram and triangle, not symile");
             }
             double eps = 0;
             if (tuple) {
                 eps = Double.isNaN(labelSmoothing) ? 0.1 : labelSmoothing;
                 // ε, M and the anchors, each refused with its flag's name
                 new TupleObjectiveLoss(objective.get(), eps, anchors).checkModalities(numModalities);
+            } else if ("clip".equals(lossFn) && !Double.isNaN(labelSmoothing)) {
+                eps = new ClipLoss().withLabelSmoothing(labelSmoothing).labelSmoothing();
             }
             if (!Double.isFinite(logitScaleInit)) {
                 throw new IllegalArgumentException("logitScaleInit: expected a finite number, got " + logitScaleInit);

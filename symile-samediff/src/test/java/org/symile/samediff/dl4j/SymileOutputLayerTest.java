@@ -58,8 +58,8 @@ class SymileOutputLayerTest {
                     "in" + k);
         }
         b.addVertex("merge", new MergeVertex(), "enc0", "enc1", "enc2");
-        b.addLayer("symile", new SymileOutputLayer.Builder().numModalities(M).embeddingSize(D)
-                .negativeSampling(ns).lossFn(lossFn).logitScaleInit(0.2).cachedGradients(cached).lossForm(form)
+        b.addLayer("symile", layer(lossFn).numModalities(M).embeddingSize(D)
+                .negativeSampling(ns).logitScaleInit(0.2).cachedGradients(cached).lossForm(form)
                 .build(), "merge");
         b.setOutputs("symile");
         ComputationGraph g = new ComputationGraph(b.build());
@@ -76,9 +76,15 @@ class SymileOutputLayerTest {
         return in;
     }
 
+    /** A layer builder for {@code lossFn}; "clip_smoothed" is CLIP with label smoothing 0.2. */
+    private static SymileOutputLayer.Builder layer(String lossFn) {
+        SymileOutputLayer.Builder b = new SymileOutputLayer.Builder();
+        return lossFn.equals("clip_smoothed") ? b.lossFn("clip").labelSmoothing(0.2) : b.lossFn(lossFn);
+    }
+
     @ParameterizedTest
     @CsvSource({"n,symile,CLOSED_FORM", "n_squared,symile,CLOSED_FORM", "n,clip,CLOSED_FORM", "n,symile,GRAPH",
-            "n_squared,symile,GRAPH", "n,clip,GRAPH", "n,gram,CLOSED_FORM", "n,gram,GRAPH", "n,triangle,CLOSED_FORM",
+            "n_squared,symile,GRAPH", "n,clip,GRAPH", "n,clip_smoothed,CLOSED_FORM", "n,clip_smoothed,GRAPH", "n,gram,CLOSED_FORM", "n,gram,GRAPH", "n,triangle,CLOSED_FORM",
             "n,triangle,GRAPH"})
     void passesGradientCheckUtil(String ns, String lossFn, LossForm form) {
         NegativeSampling sampling = NegativeSampling.fromFlag(ns);
@@ -176,7 +182,7 @@ class SymileOutputLayerTest {
      */
     @ParameterizedTest
     @CsvSource({"n,symile,false,3", "n_squared,symile,false,3", "n,clip,false,3", "n,symile,true,3",
-            "n,symile,false,4", "n,clip,false,4", "n,gram,false,3", "n,gram,false,4", "n,triangle,false,3"})
+            "n,symile,false,4", "n,clip,false,4", "n,clip_smoothed,false,3", "n,gram,false,3", "n,gram,false,4", "n,triangle,false,3"})
     void theEagerLayerEqualsTheGraphForm(String ns, String lossFn, boolean cached, int m) {
         NegativeSampling sampling = NegativeSampling.fromFlag(ns);
         ComputationGraph eager = wideGraph(m, sampling, lossFn, cached, LossForm.CLOSED_FORM);
@@ -231,8 +237,8 @@ class SymileOutputLayerTest {
         java.util.Arrays.fill(types, InputType.feedForward(2));
         b.setInputTypes(types);
         b.addVertex("merge", new MergeVertex(), enc);
-        b.addLayer("symile", new SymileOutputLayer.Builder().numModalities(m).embeddingSize(5).negativeSampling(ns)
-                .lossFn(lossFn).logitScaleInit(0.3).cachedGradients(cached).lossForm(form).build(), "merge");
+        b.addLayer("symile", layer(lossFn).numModalities(m).embeddingSize(5).negativeSampling(ns)
+                .logitScaleInit(0.3).cachedGradients(cached).lossForm(form).build(), "merge");
         b.setOutputs("symile");
         ComputationGraph g = new ComputationGraph(b.build());
         g.init();
@@ -335,7 +341,14 @@ class SymileOutputLayerTest {
         assertTrue(e.getMessage().startsWith("--anchors"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new SymileOutputLayer.Builder().embeddingSize(4)
                 .labelSmoothing(0.1).build());
+        assertTrue(e.getMessage().contains("for clip, gram and triangle, not symile"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SymileOutputLayer.Builder().embeddingSize(4)
+                .lossFn("clip").anchors(1).build());
         assertTrue(e.getMessage().contains("only for gram and triangle"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new SymileOutputLayer.Builder().embeddingSize(4)
+                .lossFn("clip").labelSmoothing(1.0).build());
+        assertTrue(e.getMessage().contains("label smoothing must be in [0, 1)"), e.getMessage());
+        assertEquals(0.0, new SymileOutputLayer.Builder().embeddingSize(4).lossFn("clip").build().getLabelSmoothing());
         SymileOutputLayer gram = new SymileOutputLayer.Builder().embeddingSize(4).lossFn("gram").anchors(2).build();
         assertEquals(0.1, gram.getLabelSmoothing());
         SymileOutputLayer back = (SymileOutputLayer) org.deeplearning4j.nn.conf.NeuralNetConfiguration

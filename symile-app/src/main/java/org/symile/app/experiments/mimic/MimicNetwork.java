@@ -14,6 +14,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.symile.app.spec.ExperimentKind;
+import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.samediff.dl4j.ExactGelu;
 import org.symile.samediff.dl4j.LayerNormLayer;
@@ -82,6 +83,8 @@ final class MimicNetwork {
         if (loss.lossFn().tupleObjective().isPresent()) {
             out.labelSmoothing(loss.labelSmoothing())
                     .anchors(loss.anchorIndices(ExperimentKind.SYMILE_MIMIC.modalities()));
+        } else if (loss.lossFn() == LossFn.CLIP) {
+            out.labelSmoothing(loss.labelSmoothing());
         }
         g.addLayer(LOSS, out.build(), "reps");
         g.setOutputs(LOSS);

@@ -98,7 +98,8 @@ public abstract class GraphModel implements TrainableModel {
             }
         }
         EagerLoss eager = loss.lossFn().tupleObjective().isPresent() ? loss.tupleLoss(modalities).eager()
-                : loss.lossFn() == LossFn.CLIP ? EagerLoss.clip() : EagerLoss.symile(loss.symileConfig());
+                : loss.lossFn() == LossFn.CLIP ? EagerLoss.clip(loss.labelSmoothing())
+                : EagerLoss.symile(loss.symileConfig());
         this.cached = microRows > 0 ? new CachedGraphSteps(this, eager, microRows) : null;
     }
 

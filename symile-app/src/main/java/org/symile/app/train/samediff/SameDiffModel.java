@@ -92,8 +92,8 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
         this.scale = scale;
         TupleObjectiveLoss tuple = spec.lossFn().tupleObjective().isPresent() ? spec.tupleLoss(modalities()) : null;
         if (microRows > 0) {
-            EagerLoss eager = tuple != null ? tuple.eager() : spec.lossFn() == LossFn.CLIP ? EagerLoss.clip()
-                    : EagerLoss.symile(spec.symileConfig());
+            EagerLoss eager = tuple != null ? tuple.eager() : spec.lossFn() == LossFn.CLIP
+                    ? EagerLoss.clip(spec.labelSmoothing()) : EagerLoss.symile(spec.symileConfig());
             this.cachedLoss = new SurrogateLossGraph(sd, "loss", List.copyOf(reps), scale, eager,
                     spec.lossFn().flag() + " loss");
             this.loss = cachedLoss;
@@ -101,7 +101,8 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
         } else if (tuple != null) {
             this.loss = tuple.withForm(form).build(sd, "loss", reps, scale);
         } else if (spec.lossFn() == LossFn.CLIP) {
-            this.loss = new ClipLoss().withForm(form).build(sd, "loss", reps, scale);
+            this.loss = new ClipLoss().withLabelSmoothing(spec.labelSmoothing()).withForm(form)
+                    .build(sd, "loss", reps, scale);
         } else {
             SymileLoss.Config config = spec.symileConfig();
             if (config.negativeSampling() == NegativeSampling.N) {
