@@ -18,7 +18,7 @@ import org.symile.app.cli.TrainCommand;
 import org.symile.app.cli.UiCommand;
 import org.symile.app.memory.NativeAllocator;
 import org.symile.app.runtime.NativeBuild;
-import org.symile.app.runtime.StdoutFilter;
+import org.symile.samediff.SameDiffConsole;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -46,7 +46,8 @@ public final class SymileCli implements Runnable {
 
     public static void main(String[] args) {
         NativeBuild.select();
-        java.io.PrintStream stdout = StdoutFilter.install();
+        java.io.PrintStream stdout = System.out;
+        System.setOut(SameDiffConsole.withoutGradientChatter(stdout));
         NativeAllocator.configure();
         int code = execute(new PrintWriter(stdout, true), new PrintWriter(System.err, true), args);
         System.exit(code);
@@ -62,7 +63,10 @@ public final class SymileCli implements Runnable {
         cl.setOverwrittenOptionsAllowed(true);
         cl.setParameterExceptionHandler((ex, a) -> {
             String cmd = ex.getCommandLine().getCommandSpec().qualifiedName();
-            err.println(cmd + ": " + oneLine(ex.getMessage()) + " (see '" + cmd + " --help')");
+            String hint = ex instanceof CommandLine.UnmatchedArgumentException u
+                    ? FlagSuggestion.hint(u.getUnmatched(), ex.getCommandLine().getCommandSpec().optionsMap().keySet())
+                    : "";
+            err.println(cmd + ": " + oneLine(ex.getMessage()) + hint + " (see '" + cmd + " --help')");
             err.flush();
             return ExitCodes.USAGE;
         });

@@ -49,7 +49,7 @@ public final class NpyWriter implements AutoCloseable {
         Path tmp = null;
         try {
             Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            tmp = AtomicFiles.createTemp(dir, target);
             OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16);
             out.write(NpyFile.header("<f4", shape));
             return new NpyWriter(target, tmp, shape, out);

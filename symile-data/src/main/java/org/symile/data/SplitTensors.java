@@ -46,9 +46,13 @@ public final class SplitTensors implements AutoCloseable {
     /**
      * Opens {@code <dataDir>/<split>}.
      *
-     * @throws IllegalArgumentException if the directory does not exist
+     * @throws IllegalArgumentException if the data directory or its split directory does not exist
      */
     public static SplitTensors open(Path dataDir, String split) {
+        if (!Files.isDirectory(dataDir)) {
+            throw new IllegalArgumentException("--data_dir: " + dataDir + (Files.exists(dataDir)
+                    ? " is not a directory" : " does not exist"));
+        }
         Path dir = dataDir.resolve(split);
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException("--data_dir: no split directory " + dir);

@@ -18,6 +18,18 @@ import org.nd4j.linalg.factory.Nd4j;
 
 class NpyWriterTest {
 
+    /** The finished file has the permissions of any new file in its directory (the umask), not 0600. */
+    @Test
+    void theWrittenFileRespectsTheUmask(@TempDir Path dir) throws IOException {
+        var expected = Files.getPosixFilePermissions(Files.createFile(dir.resolve("reference")));
+        Path f = dir.resolve("x.npy");
+        try (NpyWriter w = NpyWriter.create(f, 1, 2)) {
+            w.append(Nd4j.create(new float[] {1, 2}, 1, 2));
+            w.commit();
+        }
+        assertEquals(expected, Files.getPosixFilePermissions(f));
+    }
+
     @Test
     void blocksOfRowsReadBackAsOneArray(@TempDir Path dir) {
         INDArray all = Nd4j.arange(42).castTo(DataType.DOUBLE).reshape(7, 2, 3).divi(42);

@@ -69,7 +69,7 @@ public final class GenerateCommand implements Callable<Integer> {
     private Integer latent;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         if (Files.exists(out) && !isEmptyDir(out)) {
             throw new IllegalArgumentException("--out: " + out + " exists and is not empty");
         }
@@ -100,7 +100,7 @@ public final class GenerateCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot move " + tmp + " to " + out + ": " + e.getMessage(), e);
         }
-        spec.commandLine().getOut().println(out);
+        spec.commandLine().getOut().println(WroteLine.of(out));
         return 0;
     }
 

@@ -1,5 +1,6 @@
 package org.symile.app.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.symile.app.experiments.Experiments;
@@ -59,11 +60,11 @@ public final class TestCommand implements Callable<Integer> {
     private Integer numLangs;
 
     @Override
-    public Integer call() {
+    public Integer call() throws IOException {
         TestSpec t = new TestSpec(ExperimentKind.fromFlag(experiment), batchSzTest, bootstrap, bootstrapN, dataDir,
                 description, ckptPath, saveDir, seed, useSeed, numLangs);
         ExperimentRunner.TestOutcome outcome = Experiments.test(t);
-        spec.commandLine().getOut().println(outcome.dir());
+        spec.commandLine().getOut().println(WroteLine.of(outcome.dir()));
         return 0;
     }
 }

@@ -1,9 +1,11 @@
 package org.symile.app.cli;
 
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.symile.app.experiments.Experiments;
+import org.symile.app.run.RunOutcome;
 import org.symile.app.spark.SparkTraining;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.spec.TrainFlags;
@@ -35,8 +37,9 @@ public final class TrainCommand implements Callable<Integer> {
     }
 
     @Override
-    public Integer call() {
-        Experiments.train(RunSpec.fromFlags(givenFlags(spec)), SparkTraining::start);
+    public Integer call() throws IOException {
+        RunOutcome outcome = Experiments.train(RunSpec.fromFlags(givenFlags(spec)), SparkTraining::start);
+        spec.commandLine().getOut().println(WroteLine.of(outcome.runDir()));
         return 0;
     }
 

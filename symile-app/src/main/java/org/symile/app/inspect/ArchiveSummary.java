@@ -8,10 +8,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Enumeration;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.symile.app.run.Checkpoint;
@@ -71,6 +76,11 @@ final class ArchiveSummary {
     static ObjectNode torchArchive(TorchFile f) {
         ObjectNode n = F.objectNode();
         Object root = f.root();
+        List<String> unsafe = unsafeCalls(root);
+        if (!unsafe.isEmpty()) {
+            ArrayNode calls = n.putArray("unsafe_calls");
+            unsafe.forEach(calls::add);
+        }
         if (root instanceof Map<?, ?> m && m.get("state_dict") instanceof Map<?, ?> stateDict) {
             n.put("format", "torch.save checkpoint");
             for (String k : List.of("epoch", "global_step", "pytorch-lightning_version", "hparams_name")) {
@@ -94,6 +104,46 @@ final class ArchiveSummary {
         n.put("format", "torch.save archive");
         n.set("content", value(root));
         return n;
+    }
+
+    /**
+     * Module prefixes of the callables a benign checkpoint's pickle names: torch's rebuilders and types, containers,
+     * Lightning's, argparse's and OmegaConf's records, numpy's array reconstruction.
+     */
+    private static final List<String> BENIGN = List.of("torch.", "collections.", "pytorch_lightning.", "lightning.",
+            "lightning_fabric.", "argparse.", "pathlib.", "omegaconf.", "typing.", "numpy.", "_codecs.encode",
+            "copyreg._reconstructor", "builtins.set", "builtins.frozenset", "builtins.slice", "builtins.complex",
+            "builtins.bytearray");
+
+    /**
+     * The callables outside {@link #BENIGN} that unpickling the archive in Python would call (os.system,
+     * builtins.eval, a module of the author's own, ...), in order of first appearance. This reader never calls
+     * them; {@code torch.load} without {@code weights_only=True} would.
+     */
+    static List<String> unsafeCalls(Object root) {
+        Set<String> found = new LinkedHashSet<>();
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Object> todo = new ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            Object o = todo.pop();
+            if (o == null || !seen.add(o)) {
+                continue;
+            }
+            if (o instanceof PickledObject p) {
+                if (BENIGN.stream().noneMatch(p.className()::startsWith)) {
+                    found.add(p.className());
+                }
+                p.args().forEach(todo::push);
+            }
+            if (o instanceof Map<?, ?> m) {
+                m.keySet().forEach(todo::push);
+                m.values().forEach(todo::push);
+            } else if (o instanceof List<?> l) {
+                l.forEach(todo::push);
+            }
+        }
+        return List.copyOf(found);
     }
 
     /** Pickled data as JSON: tensors as "dtype [shape]", unknown objects with their class name. */

@@ -10,6 +10,8 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.symile.data.NpyFile;
 import org.symile.data.PickledObject;
@@ -104,7 +106,16 @@ public final class Inspection {
             case TENSOR -> out.append(TensorSummary.line(summary)).append('\n');
             case TENSORS -> summary.get("tensors").fields().forEachRemaining(e -> out.append(String.format("%-40s %s%n",
                     e.getKey(), TensorSummary.line(e.getValue()))));
-            case TREE -> tree(out, summary, "");
+            case TREE -> {
+                if (summary.has("unsafe_calls")) {
+                    List<String> calls = new ArrayList<>();
+                    summary.get("unsafe_calls").forEach(c -> calls.add(c.asText()));
+                    out.append("WARNING: unsafe to load in Python: unpickling this file calls ")
+                            .append(String.join(", ", calls)).append(" (torch.load without weights_only=True would"
+                                    + " run it; shown below as inert data, nothing was run)\n");
+                }
+                tree(out, summary, "");
+            }
             case DIRECTORY -> SplitSummary.text(out, summary);
         }
         return out.toString();

@@ -72,8 +72,8 @@ public final class Trainer implements TrainingLoop {
     private final TrainerSpec config;
     private final OptimizerSpec optimizer;
     private final String hints;
-    /** Smoothed seconds per epoch of the current fit, for the ETA. */
-    private double secondsPerEpoch = Double.NaN;
+    /** Seconds per epoch of the current fit, for the ETA. */
+    private EtaEstimate eta = new EtaEstimate();
 
     /**
      * @param hints advice shown, after the learning rate, when the loss diverges (e.g. the flags to change)
@@ -98,7 +98,7 @@ public final class Trainer implements TrainingLoop {
     public void fit(TrainableModel model, BatchSource train, BatchSource val, TrainState state, Listener listener) {
         NativeMemoryGuard guard = NativeMemoryGuard.standard();
         Permutations negatives = Permutations.random(state.negatives());
-        secondsPerEpoch = Double.NaN;
+        eta = new EtaEstimate();
         for (int epoch = state.epoch(); epoch < config.epochs(); epoch++) {
             long t0 = System.nanoTime();
             double lossSum = 0;
@@ -159,12 +159,12 @@ public final class Trainer implements TrainingLoop {
                 scale, seen / Math.max(trainSeconds, 1e-9), seconds);
         state.record(stats);
         listener.onEpochEnd(stats);
-        secondsPerEpoch = Double.isNaN(secondsPerEpoch) ? seconds : 0.8 * secondsPerEpoch + 0.2 * seconds;
+        eta.record(seconds);
         long remaining = (config.epochs() - epoch - 1) + listener.epochsAfterThisFit();
         LOG.info("{}epoch {}/{}  train_loss {}  val_loss {}{}  logit_scale_exp {}  {} samples/s  ETA {}",
                 prefix(listener), epoch + 1, config.epochs(), fmt(stats.trainLoss()), fmt(valLoss),
                 formatMetrics(metrics), fmt(scale), String.format(stats.samplesPerSecond() < 10 ? "%.2f" : "%,.0f",
-                        stats.samplesPerSecond()), duration(remaining * secondsPerEpoch));
+                        stats.samplesPerSecond()), duration(eta.secondsLeft(remaining)));
     }
 
     /**

@@ -23,6 +23,8 @@ class DataCommandsTest {
                 "50", "--val_n", "20", "--test_n", "20", "--num_langs", "2", "--num_words", "2");
         assertEquals(0, g.code(), g.err());
         assertTrue(Files.exists(m3.resolve("metadata.json")));
+        assertTrue(g.out().strip().startsWith("wrote " + m3 + ": ") && g.out().contains("metadata.json")
+                && g.out().contains("train/"), g.out());
         CliRunner.Run i = CliRunner.run("inspect", m3.toString(), "--json");
         assertEquals(0, i.code(), i.err());
         JsonNode splits = new ObjectMapper().readTree(i.out()).get("splits");
@@ -60,6 +62,25 @@ class DataCommandsTest {
         assertEquals(9.0, n.get("max").asDouble(), 0.0);
         assertEquals(5.0, n.get("mean").asDouble(), 1e-9);
         assertEquals("[1.0,2.0,3.0,4.0,5.0,6.0,7.0,8.0]", n.get("head").toString());
+    }
+
+    /**
+     * A torch archive whose pickle would call posix.system when Python loads it: inspect shows the call as inert
+     * data (exit 0) and says plainly that the file is unsafe, naming the callable; a Lightning checkpoint is not.
+     */
+    @Test
+    void inspectSaysWhenAPickleWouldRunCode() throws Exception {
+        Path fixtures = Path.of("").toAbsolutePath().getParent().resolve("symile-data/src/test/resources/fixtures");
+        CliRunner.Run evil = CliRunner.run("inspect", fixtures.resolve("bad_evil.pt").toString());
+        assertEquals(0, evil.code(), evil.err());
+        String warning = evil.out().lines().filter(l -> l.contains("unsafe")).findFirst().orElse("");
+        assertTrue(warning.contains("posix.system"), evil.out());
+        JsonNode json = new ObjectMapper().readTree(CliRunner.run("inspect", fixtures.resolve("bad_evil.pt")
+                .toString(), "--json").out());
+        assertEquals("posix.system", json.get("unsafe_calls").get(0).asText());
+        CliRunner.Run lightning = CliRunner.run("inspect", fixtures.resolve("lightning_m3.ckpt").toString());
+        assertEquals(0, lightning.code(), lightning.err());
+        assertTrue(!lightning.out().contains("unsafe"), lightning.out());
     }
 
     @Test

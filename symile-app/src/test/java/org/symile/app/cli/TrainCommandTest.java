@@ -40,6 +40,46 @@ class TrainCommandTest {
         assertTrue(r.err().contains(flag), r.err());
     }
 
+    /** A mistyped flag gets the nearest real one; a far-off name gets no guess. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {"--epoch 3|did you mean --epochs?", "--lr_rate 0.1|did you mean --lr?",
+            "--batch_size_train 8|did you mean --batch_sz_train?", "--qwertyuiop 1|"})
+    void aMistypedFlagGetsTheNearestOne(String typo, String hint) {
+        CliRunner.Run r = CliRunner.run(("train --experiment binary_xor " + typo).split(" "));
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        if (hint == null) {
+            assertTrue(!r.err().contains("did you mean"), r.err());
+        } else {
+            assertTrue(r.err().contains(hint), r.err());
+        }
+    }
+
+    /** A finished run ends with one line naming its directory and what it wrote there. */
+    @Test
+    void aRunEndsWithTheLineNamingWhatItWrote(@TempDir Path root) {
+        CliRunner.Run r = CliRunner.run("train", "--experiment", "binary_xor", "--p_hats", "1.0", "--epochs", "1",
+                "--train_n", "200", "--val_n", "100", "--test_n", "100", "--batch_sz_train", "100",
+                "--batch_sz_val", "100", "--batch_sz_test", "100", "--ckpt_save_dir", root.toString());
+        assertEquals(0, r.code(), r.err());
+        String last = r.out().strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("wrote " + root), last);
+        assertTrue(last.contains("binary_xor_results.csv") && last.contains("binary_xor_results.png")
+                && last.contains("run_info.json"), last);
+    }
+
+    /** A data directory that does not exist is named as such, not as a missing split. */
+    @Test
+    void aMissingDataDirectoryIsNamed(@TempDir Path root) {
+        Path missing = root.resolve("no_such_dir");
+        CliRunner.Run r = CliRunner.run("train", "--experiment", "symile_m3", "--data_dir", missing.toString(),
+                "--ckpt_save_dir", root.resolve("runs").toString());
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().contains("--data_dir: " + missing + " does not exist"), r.err());
+        assertTrue(Files.notExists(root.resolve("runs")));
+    }
+
     /** Validation happens before anything is created: no run directory for a value the spec refuses. */
     @Test
     void aBadLimitIsRefusedBeforeTheRunDirectoryExists(@TempDir Path root) {

@@ -57,6 +57,8 @@ class TrainedModelTest {
         CliRunner.Run t = CliRunner.run("test", "--experiment", "symile_m3", "--batch_sz_test", "25", "--data_dir",
                 m3Data.toString(), "--ckpt_path", m3Ckpt.toString(), "--save_dir", root.resolve("t").toString());
         assertEquals(0, t.code(), t.err());
+        assertTrue(t.out().strip().startsWith("wrote " + CliRunner.onlyRun(root.resolve("t")) + ": ")
+                && t.out().contains("results.json"), t.out());
         double expected = new ObjectMapper().readTree(CliRunner.onlyRun(root.resolve("t")).resolve("results.json")
                 .toFile()).path("test_acc").asDouble();
 

@@ -6,9 +6,11 @@ import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes files so that readers never see a half-written one: content goes to a temporary file in the same
@@ -45,7 +47,7 @@ public final class AtomicFiles {
         try {
             Files.createDirectories(dir);
             removeStale(dir, target.getFileName().toString());
-            tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+            tmp = createTemp(dir, target);
             // the channel's stream makes one system call per write: buffer, as callers write small pieces
             try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE);
                  OutputStream out = new BufferedOutputStream(java.nio.channels.Channels.newOutputStream(ch), 1 << 16)) {
@@ -64,6 +66,25 @@ public final class AtomicFiles {
                 } catch (IOException ignored) {
                     // the temporary file is hidden and harmless; the target is untouched
                 }
+            }
+        }
+    }
+
+    /**
+     * Creates a new, empty, hidden temporary file for {@code target} in {@code dir}, with the permissions any new
+     * file gets (0666 less the umask, as {@code cp} or a shell redirect would give it), not
+     * {@link Files#createTempFile}'s owner-only 0600: the file is renamed into place and keeps them, and results
+     * on shared storage must stay readable to the group.
+     */
+    public static Path createTemp(Path dir, Path target) throws IOException {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        while (true) {
+            Path tmp = dir.resolve("." + target.getFileName() + "." + Long.toUnsignedString(random.nextLong(), 36)
+                    + ".tmp");
+            try {
+                return Files.createFile(tmp);
+            } catch (FileAlreadyExistsException e) {
+                // another writer's name; draw again
             }
         }
     }

@@ -16,6 +16,25 @@ import org.junit.jupiter.api.io.TempDir;
 
 class AtomicFilesTest {
 
+    /**
+     * Written files get the permissions of any new file in their directory (0666 less the umask, as cp gives),
+     * not a temporary file's owner-only 0600; likewise a copy.
+     */
+    @Test
+    void writtenFilesRespectTheUmask(@TempDir Path dir) throws IOException {
+        java.util.Set<java.nio.file.attribute.PosixFilePermission> expected =
+                Files.getPosixFilePermissions(Files.createFile(dir.resolve("reference")));
+        Path f = dir.resolve("result.csv");
+        AtomicFiles.writeString(f, "a,b\n");
+        assertEquals(expected, Files.getPosixFilePermissions(f));
+        AtomicFiles.writeString(f, "a,b,c\n");
+        assertEquals(expected, Files.getPosixFilePermissions(f), "a rewrite too");
+        Path g = dir.resolve("copy.csv");
+        AtomicFiles.copy(f, g);
+        assertEquals(expected, Files.getPosixFilePermissions(g));
+        assertTrue(expected.contains(java.nio.file.attribute.PosixFilePermission.OWNER_READ));
+    }
+
     @Test
     void manySmallWritesArriveInOrder(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("a.bin");
