@@ -154,10 +154,10 @@ final class MetricsLog implements AutoCloseable {
         if (!valSteps.isEmpty()) {
             loss.add(new Charts.Series("val_loss", valSteps, valLoss, valSteps.size() > 1));
         }
-        Charts.line(dir.resolve("curves.png"), title + ": loss", "step", "loss", loss);
+        Charts.line(dir.resolve("curves.png"), title + ": loss", "step", "loss", loss, Charts.Axes.STEPS);
         if (!accSteps.isEmpty()) {
             Charts.line(dir.resolve("val_acc.png"), title + ": validation accuracy", "step", "val_acc",
-                    List.of(new Charts.Series("val_acc", accSteps, valAcc, accSteps.size() > 1)));
+                    List.of(new Charts.Series("val_acc", accSteps, valAcc, accSteps.size() > 1)), Charts.Axes.STEPS);
         }
     }
 

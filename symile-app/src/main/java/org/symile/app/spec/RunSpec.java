@@ -74,6 +74,18 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
             throw new IllegalArgumentException("--batch_sz_train: --loss_fn " + loss.lossFn().flag()
                     + " needs at least 2 rows per batch, got " + trainer.batchSzTrain());
         }
+        if (experimentSpec instanceof XorSpec x) {
+            // binary_xor validates and tests in whole batches; refused here, before any run directory exists
+            requireWholeBatch("--val_n", x.valN(), "--batch_sz_val", trainer.batchSzVal());
+            requireWholeBatch("--test_n", x.testN(), "--batch_sz_test", trainer.batchSzTest());
+        }
+    }
+
+    private static void requireWholeBatch(String rowsFlag, int rows, String batchFlag, int batch) {
+        if (rows < batch) {
+            throw new IllegalArgumentException(rowsFlag + ": " + rows + " samples make no whole batch of " + batchFlag
+                    + " " + batch);
+        }
     }
 
     /** The binary_xor settings; throws for another experiment. */

@@ -96,7 +96,15 @@ final class SweepReports {
         String label = categories.isEmpty() ? name : name + " (" + String.join(", ", categories.stream()
                 .map(c -> categories.indexOf(c) + " = " + c).toList()) + ")";
         Charts.line(out.resolve("sweep_" + name + ".png"), "sweep: " + spec.objective().key() + " by " + name, label,
-                spec.objective().key(), List.of(new Charts.Series("trials", x, y, false)));
+                spec.objective().key(), List.of(new Charts.Series("trials", x, y, false)),
+                spansDecades(x) ? Charts.Axes.DEFAULT.withLogX() : Charts.Axes.DEFAULT);
+    }
+
+    /** Positive values a hundredfold or more apart (learning rates, weight decays): drawn on a log axis. */
+    static boolean spansDecades(List<Double> x) {
+        double min = x.stream().mapToDouble(Double::doubleValue).min().orElse(0);
+        double max = x.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+        return min > 0 && max / min >= 100;
     }
 
     private static Map<String, String> extra(List<String> args) {

@@ -80,6 +80,16 @@ class TrainCommandTest {
         assertTrue(Files.notExists(root.resolve("runs")));
     }
 
+    /** A binary_xor split smaller than its batch is refused before any run directory exists. */
+    @Test
+    void aSplitSmallerThanItsBatchIsRefusedBeforeAnythingIsWritten(@TempDir Path root) {
+        CliRunner.Run r = CliRunner.run("train", "--experiment", "binary_xor", "--val_n", "500", "--ckpt_save_dir",
+                root.resolve("runs").toString());
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().contains("--val_n: 500 samples make no whole batch of --batch_sz_val 1000"), r.err());
+        assertTrue(Files.notExists(root.resolve("runs")));
+    }
+
     /** Validation happens before anything is created: no run directory for a value the spec refuses. */
     @Test
     void aBadLimitIsRefusedBeforeTheRunDirectoryExists(@TempDir Path root) {

@@ -164,6 +164,8 @@ class RunSpecTest {
             "--experiment binary_xor --label_smoothing 0.1|--label_smoothing",
             "--experiment binary_xor --loss_fn clip --anchors a|--anchors",
             "--experiment binary_xor --loss_fn clip --label_smoothing 1|--label_smoothing",
+            "--experiment binary_xor --val_n 500|--val_n: 500 samples make no whole batch of --batch_sz_val 1000",
+            "--experiment binary_xor --test_n 64 --batch_sz_test 100|--test_n",
             "--experiment binary_xor --loss_fn gram --negative_sampling n_squared|--negative_sampling",
             "--experiment binary_xor --loss_fn volume|--loss_fn",
             "--experiment binary_xor --loss_fn gram --batch_sz_train 1|--batch_sz_train",

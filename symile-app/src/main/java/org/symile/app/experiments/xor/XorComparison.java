@@ -85,7 +85,7 @@ public final class XorComparison {
         named.forEach((n, r) -> series.add(new Charts.Series(n, new ArrayList<>(r.acc().keySet()),
                 new ArrayList<>(r.acc().values()), true)));
         Charts.line(out.resolve("binary_xor_comparison.png"), "binary_xor, d_v = " + dv
-                + ": test accuracy of predicting b from (a, c)", "p_hat", "accuracy", series);
+                + ": test accuracy of predicting b from (a, c)", "p_hat", "accuracy", series, Charts.Axes.P_HAT);
         return table;
     }
 

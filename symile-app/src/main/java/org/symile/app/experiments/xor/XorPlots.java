@@ -2,7 +2,10 @@ package org.symile.app.experiments.xor;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.symile.app.run.Charts;
 import org.symile.app.spec.LossFn;
 import org.symile.data.synthetic.BinaryXor;
@@ -12,18 +15,38 @@ final class XorPlots {
     private XorPlots() {
     }
 
+    /**
+     * Test accuracy against p̂: one marker per p̂, at the mean of its test accuracies, with error bars of ± one
+     * standard deviation where there are several (bootstrap draws).
+     */
     static void accuracy(Path file, int dv, LossFn lossFn, List<XorSweep.Row> rows) {
-        List<Double> px = new ArrayList<>();
-        List<Double> acc = new ArrayList<>();
+        Map<Double, List<Double>> byPHat = new TreeMap<>();
         for (XorSweep.Row r : rows) {
-            px.add(r.pHat());
-            acc.add(r.acc());
+            byPHat.computeIfAbsent(r.pHat(), k -> new ArrayList<>()).add(r.acc());
+        }
+        List<Double> px = new ArrayList<>();
+        List<Double> mean = new ArrayList<>();
+        List<Double> sd = new ArrayList<>();
+        boolean draws = false;
+        for (Map.Entry<Double, List<Double>> e : byPHat.entrySet()) {
+            double[] a = e.getValue().stream().mapToDouble(Double::doubleValue).toArray();
+            double m = Arrays.stream(a).average().orElse(Double.NaN);
+            double ss = 0;
+            for (double v : a) {
+                ss += (v - m) * (v - m);
+            }
+            px.add(e.getKey());
+            mean.add(m);
+            sd.add(a.length > 1 ? Math.sqrt(ss / (a.length - 1)) : 0);
+            draws |= a.length > 1;
         }
         List<Charts.Series> series = references(dv);
         if (!px.isEmpty()) {
-            series.add(new Charts.Series(lossFn + " test accuracy", px, acc, false));
+            series.add(new Charts.Series(lossFn + " test accuracy" + (draws ? " (mean ± sd of the draws)" : ""), px,
+                    mean, false, draws ? sd : null));
         }
-        Charts.line(file, "binary_xor, d_v = " + dv + ": predict b from (a, c)", "p_hat", "accuracy", series);
+        Charts.line(file, "binary_xor, d_v = " + dv + ": predict b from (a, c)", "p_hat", "accuracy", series,
+                Charts.Axes.P_HAT);
     }
 
     /** The Bayes-optimal accuracy and chance against p̂, the lines every accuracy plot draws (a mutable list). */
@@ -59,6 +82,7 @@ final class XorPlots {
         for (int k = 0; k < XorInformations.TYPES.size(); k++) {
             series.add(new Charts.Series(XorInformations.TYPES.get(k), px, ys.get(k), true));
         }
-        Charts.line(file, "binary XOR information terms, d_v = " + dv, "p_hat", "nats", series);
+        Charts.line(file, "binary XOR information terms, d_v = " + dv, "p_hat", "nats", series,
+                new Charts.Axes(0.0, 1.0, "0.0", false, null, Charts.Axes.P_HAT.legend()));
     }
 }
