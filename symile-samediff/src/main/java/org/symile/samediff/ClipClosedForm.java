@@ -35,10 +35,7 @@ final class ClipClosedForm implements EagerLoss {
 
     /** @param eps label smoothing in [0, 1) (see {@link ClipLoss#withLabelSmoothing}) */
     ClipClosedForm(double eps) {
-        if (!(eps >= 0 && eps < 1)) {
-            throw new IllegalArgumentException("CLIP loss: label smoothing must be in [0, 1), got " + eps);
-        }
-        this.eps = eps;
+        this.eps = ClipLoss.checkLabelSmoothing(eps);
     }
 
     /**

@@ -47,10 +47,15 @@ public final class ClipLoss {
      * @throws IllegalArgumentException unless 0 ≤ ε &lt; 1
      */
     public ClipLoss withLabelSmoothing(double eps) {
+        return new ClipLoss(width, form, checkLabelSmoothing(eps));
+    }
+
+    /** ε itself if 0 ≤ ε &lt; 1 (both forms' check). */
+    static double checkLabelSmoothing(double eps) {
         if (!(eps >= 0 && eps < 1)) {
             throw new IllegalArgumentException("CLIP loss: label smoothing must be in [0, 1), got " + eps);
         }
-        return new ClipLoss(width, form, eps);
+        return eps;
     }
 
     /** ε of {@link #withLabelSmoothing}. */

@@ -33,7 +33,10 @@ public final class SameDiffConsole {
         }
     }
 
-    /** Buffers the current line while it could still be SameDiff's, and forwards or drops it whole. */
+    /**
+     * Buffers each line and forwards it whole unless it is SameDiff's; a flushed partial line goes on unless it
+     * could still become one.
+     */
     static final class LineFilter extends OutputStream {
         private final OutputStream target;
         private final ByteArrayOutputStream line = new ByteArrayOutputStream();
@@ -46,9 +49,11 @@ public final class SameDiffConsole {
         public synchronized void write(int b) {
             line.write(b);
             if (b == '\n') {
-                endLine();
-            } else if (!couldBeChatter()) {
-                forward();
+                byte[] sofar = line.toByteArray();
+                if (!(sofar.length > PREFIX.length && startsWithPrefix(sofar, PREFIX.length))) {
+                    forward();
+                }
+                line.reset();
             }
         }
 
@@ -61,7 +66,8 @@ public final class SameDiffConsole {
 
         @Override
         public synchronized void flush() {
-            if (!couldBeChatter()) {
+            byte[] sofar = line.toByteArray();
+            if (!startsWithPrefix(sofar, Math.min(sofar.length, PREFIX.length))) {
                 forward();
             }
             try {
@@ -71,20 +77,8 @@ public final class SameDiffConsole {
             }
         }
 
-        private boolean couldBeChatter() {
-            byte[] sofar = line.toByteArray();
-            int n = Math.min(sofar.length, PREFIX.length);
+        private static boolean startsWithPrefix(byte[] sofar, int n) {
             return Arrays.equals(sofar, 0, n, PREFIX, 0, n);
-        }
-
-        private void endLine() {
-            byte[] sofar = line.toByteArray();
-            boolean chatter = sofar.length > PREFIX.length && Arrays.equals(sofar, 0, PREFIX.length, PREFIX, 0,
-                    PREFIX.length);
-            if (!chatter) {
-                forward();
-            }
-            line.reset();
         }
 
         private void forward() {

@@ -100,8 +100,8 @@ final class SoftmaxColumns {
      * and returns Σ_i (row loss_i + column loss_i) and Σ K ⊙ z. When z spans at most {@link #FLOAT_SPAN}
      * ({@link #DOUBLE_SPAN} in float64), E = exp(z − max z) serves both softmaxes, K_ij = E_ij·(coef/Σ_k E_ik +
      * coef/Σ_k E_kj) − 2·coef·δ_ij: one exponential per entry instead of two, and no second pass over the columns
-     * (at B = 1000, 1.7–1.8 ms against 2.2–2.4 ms a pair for the two passes and their sum). Wider logits take the two shifted passes, with {@code scratch}
-     * for the columns' gradient.
+     * (at B = 1000, 1.7–1.8 ms against 2.2–2.4 ms a pair for the two passes and their sum). Wider logits take the
+     * two shifted passes, with {@code scratch} for the columns' gradient.
      *
      * @param z       [B, B] C-order FLOAT or DOUBLE logits, overwritten with K
      * @param scratch an array like z, used only for wide logits

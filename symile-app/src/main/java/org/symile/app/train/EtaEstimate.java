@@ -14,9 +14,9 @@ final class EtaEstimate {
     /** Records one epoch's wall time (training and validation). */
     void record(double seconds) {
         timed++;
-        if (timed == 2 || Double.isNaN(secondsPerEpoch)) {
+        if (timed == 2) {
             secondsPerEpoch = seconds;
-        } else {
+        } else if (timed > 2) {
             secondsPerEpoch = 0.8 * secondsPerEpoch + 0.2 * seconds;
         }
     }
