@@ -20,22 +20,28 @@ import org.nd4j.linalg.factory.Nd4j;
  * </pre>
  * Label smoothing ε adds c·ε·Σ_i (2·L_ii − mean_j L_ij − mean_j L_ji) to the loss and c·ε·(2I − (2/B)·11ᵀ) to K;
  * from the trace T = s·Σ_i u_i·v_i and the sum S = s·(Σ_i u_i)·(Σ_j v_j) that is c·ε·(2T − 2S/B) on the loss and on
- * ∂log s, and 2c·ε·s·(v − mean v), 2c·ε·s·(u − mean u) on ∂u and ∂v: [B, d] work only.
+ * ∂log s, and 2c·ε·s·(v − mean v), 2c·ε·s·(u − mean u) on ∂u and ∂v: [B, d] work only. With anchors, only the
+ * pairs holding one of them are summed ({@link ClipLoss#withAnchors}).
  */
 final class ClipClosedForm implements EagerLoss {
     /** [B, B]: K, and the columns' gradient when the logits span too much for one exponential. [B, d]: gradients. */
     private ClosedFormScratch scratch;
     private int scratchM = -1;
     private final double eps;
+    private final int[] anchors;
 
     /** Upstream's loss, without label smoothing. */
     ClipClosedForm() {
-        this(0);
+        this(0, null);
     }
 
-    /** @param eps label smoothing in [0, 1) (see {@link ClipLoss#withLabelSmoothing}) */
-    ClipClosedForm(double eps) {
+    /**
+     * @param eps     label smoothing in [0, 1) (see {@link ClipLoss#withLabelSmoothing})
+     * @param anchors the pairs summed are those holding one of these modalities; null for every pair
+     */
+    ClipClosedForm(double eps, int[] anchors) {
         this.eps = ClipLoss.checkLabelSmoothing(eps);
+        this.anchors = anchors == null ? null : anchors.clone();
     }
 
     /**
@@ -77,32 +83,32 @@ final class ClipClosedForm implements EagerLoss {
         INDArray h = scratch.square(1);
         double loss = 0;
         double gradLog = 0;
-        for (int a = 0; a < m; a++) {
-            for (int c = a + 1; c < m; c++) {
-                INDArray u = r.get(a);
-                INDArray v = r.get(c);
-                Nd4j.gemm(u, v, g, false, true, s, 0.0);
-                SoftmaxRows.Sums both = SoftmaxColumns.symmetric(g, h, coef);
-                loss += coef * both.loss();
-                gradLog += both.gradDotLogits();
-                if (eps > 0) {
-                    double trace = s * u.mul(v).sumNumber().doubleValue();
-                    double sum = s * u.sum(0).mul(v.sum(0)).sumNumber().doubleValue();
-                    double shift = coef * eps * (2 * trace - 2 * sum / b);
-                    loss += shift;
-                    gradLog += shift;
-                    if (gradients) {
-                        double k = 2 * coef * eps * s;
-                        grads.get(a).addi(v.subRowVector(v.mean(0)).muli(k));
-                        grads.get(c).addi(u.subRowVector(u.mean(0)).muli(k));
-                    }
+        for (int[] pair : ClipLoss.pairs(m, anchors)) {
+            int a = pair[0];
+            int c = pair[1];
+            INDArray u = r.get(a);
+            INDArray v = r.get(c);
+            Nd4j.gemm(u, v, g, false, true, s, 0.0);
+            SoftmaxRows.Sums both = SoftmaxColumns.symmetric(g, h, coef);
+            loss += coef * both.loss();
+            gradLog += both.gradDotLogits();
+            if (eps > 0) {
+                double trace = s * u.mul(v).sumNumber().doubleValue();
+                double sum = s * u.sum(0).mul(v.sum(0)).sumNumber().doubleValue();
+                double shift = coef * eps * (2 * trace - 2 * sum / b);
+                loss += shift;
+                gradLog += shift;
+                if (gradients) {
+                    double k = 2 * coef * eps * s;
+                    grads.get(a).addi(v.subRowVector(v.mean(0)).muli(k));
+                    grads.get(c).addi(u.subRowVector(u.mean(0)).muli(k));
                 }
-                if (!gradients) {
-                    continue;
-                }
-                Nd4j.gemm(g, v, grads.get(a), false, false, s, 1.0);
-                Nd4j.gemm(g, u, grads.get(c), true, false, s, 1.0);
             }
+            if (!gradients) {
+                continue;
+            }
+            Nd4j.gemm(g, v, grads.get(a), false, false, s, 1.0);
+            Nd4j.gemm(g, u, grads.get(c), true, false, s, 1.0);
         }
         return new LossGradients(loss, grads, gradLog);
     }

@@ -1,5 +1,7 @@
 package org.symile.samediff;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -12,6 +14,8 @@ import org.nd4j.autodiff.samediff.SameDiff;
  *   infonce(u, v) = ( CE(s·u vᵀ, t) + CE(s·v uᵀ, t) ) / 2,   t = [0..B-1]     [B,d] x [B,d] -> []
  *   clip(r_1..r_M) = Σ_{a&lt;b} infonce(r_a, r_b)
  * </pre>
+ * ({@link #withAnchors}: only the pairs that hold an anchor; {@link #withLabelSmoothing}: PyTorch's label
+ * smoothing in every cross-entropy).
  * The pairs are summed, not averaged (upstream's code, against its docstring), so for M = 3 this loss is on a
  * 3× larger scale than Symile's anchor mean. Each cross-entropy is a shifted log-sum-exp minus the positive logit
  * (see {@code pair}); negative sampling does not apply.
@@ -20,21 +24,56 @@ public final class ClipLoss {
     private final long width;
     private final LossForm form;
     private final double labelSmoothing;
+    private final int[] anchors;
 
     /** A CLIP loss for representations whose width SameDiff knows statically, or for any width (general form). */
     public ClipLoss() {
-        this(-1, LossForm.GRAPH, 0);
+        this(-1, LossForm.GRAPH, 0, null);
     }
 
-    private ClipLoss(long width, LossForm form, double labelSmoothing) {
+    private ClipLoss(long width, LossForm form, double labelSmoothing, int[] anchors) {
         this.width = width;
         this.form = form;
         this.labelSmoothing = labelSmoothing;
+        this.anchors = anchors;
     }
 
     /** The same loss in the given form ({@link LossForm#CLOSED_FORM}: {@link ClipClosedForm}). */
     public ClipLoss withForm(LossForm newForm) {
-        return new ClipLoss(width, Objects.requireNonNull(newForm, "form"), labelSmoothing);
+        return new ClipLoss(width, Objects.requireNonNull(newForm, "form"), labelSmoothing, anchors);
+    }
+
+    /**
+     * The same loss summed over the pairs that hold at least one of the given anchors (0-based modalities, distinct;
+     * null or none: every pair, upstream's loss). One anchor a gives Σ_{b≠a} infonce(r_a, r_b), the anchored CLIP
+     * of ImageBind-style training; the pairs are checked against M when the loss is built.
+     */
+    public ClipLoss withAnchors(int... modalities) {
+        int[] chosen = modalities == null || modalities.length == 0 ? null : modalities.clone();
+        if (chosen != null && (Arrays.stream(chosen).anyMatch(a -> a < 0)
+                || Arrays.stream(chosen).distinct().count() != chosen.length)) {
+            throw new IllegalArgumentException("CLIP loss: anchors must be distinct modality indices, got "
+                    + Arrays.toString(chosen));
+        }
+        return new ClipLoss(width, form, labelSmoothing, chosen);
+    }
+
+    /** The pairs (a, b), a &lt; b, of M modalities that hold at least one anchor (every pair for null). */
+    static List<int[]> pairs(int m, int[] anchors) {
+        int[] chosen = TupleObjectiveLoss.anchorsOf(anchors, m);
+        boolean[] anchor = new boolean[m];
+        for (int a : chosen) {
+            anchor[a] = true;
+        }
+        List<int[]> out = new ArrayList<>();
+        for (int a = 0; a < m; a++) {
+            for (int b = a + 1; b < m; b++) {
+                if (anchor[a] || anchor[b]) {
+                    out.add(new int[] {a, b});
+                }
+            }
+        }
+        return out;
     }
 
     /**
@@ -47,7 +86,7 @@ public final class ClipLoss {
      * @throws IllegalArgumentException unless 0 ≤ ε &lt; 1
      */
     public ClipLoss withLabelSmoothing(double eps) {
-        return new ClipLoss(width, form, checkLabelSmoothing(eps));
+        return new ClipLoss(width, form, checkLabelSmoothing(eps), anchors);
     }
 
     /** ε itself if 0 ≤ ε &lt; 1 (both forms' check). */
@@ -80,7 +119,7 @@ public final class ClipLoss {
         if (d < 1) {
             throw new IllegalArgumentException("CLIP loss: width must be >= 1, got " + d);
         }
-        return new ClipLoss(d, form, labelSmoothing);
+        return new ClipLoss(d, form, labelSmoothing, anchors);
     }
 
     /**
@@ -96,17 +135,16 @@ public final class ClipLoss {
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "CLIP loss");
         if (form == LossForm.CLOSED_FORM) {
-            return new SurrogateLossGraph(sd, name, List.copyOf(reps), scale, new ClipClosedForm(labelSmoothing),
-                    "CLIP loss");
+            pairs(reps.size(), anchors);
+            return new SurrogateLossGraph(sd, name, List.copyOf(reps), scale,
+                    new ClipClosedForm(labelSmoothing, anchors), "CLIP loss");
         }
         SDVariable s = scale.scale();
         GraphMath.width(reps, width, "CLIP loss");
         SDVariable total = null;
-        for (int a = 0; a < reps.size(); a++) {
-            for (int b = a + 1; b < reps.size(); b++) {
-                SDVariable pair = pair(sd, reps.get(a), reps.get(b), s, labelSmoothing);
-                total = total == null ? pair : total.add(pair);
-            }
+        for (int[] ab : pairs(reps.size(), anchors)) {
+            SDVariable pair = pair(sd, reps.get(ab[0]), reps.get(ab[1]), s, labelSmoothing);
+            total = total == null ? pair : total.add(pair);
         }
         return new PlainLossGraph(total.mul(name, 1.0), "CLIP loss");
     }

@@ -35,9 +35,10 @@ public interface EagerLoss {
     static EagerLoss symile(SymileLoss.Config config) {
         Objects.requireNonNull(config, "config");
         if (config.negativeSampling() == NegativeSampling.N) {
-            return new SymileNClosedForm();
+            return new SymileNClosedForm(config.labelSmoothing(), config.anchorArray());
         }
-        SymileNSquaredLean lean = new SymileNSquaredLean(config.leanChunkElements());
+        SymileNSquaredLean lean = new SymileNSquaredLean(config.leanChunkElements(), config.labelSmoothing(),
+                config.anchorArray());
         return (reps, logScale, p) -> lean.compute(reps, logScale);
     }
 
@@ -48,6 +49,14 @@ public interface EagerLoss {
 
     /** Pairwise CLIP in closed form ({@link ClipClosedForm}), with label smoothing ε (0: upstream's loss). */
     static EagerLoss clip(double eps) {
-        return new ClipClosedForm(eps);
+        return new ClipClosedForm(eps, null);
+    }
+
+    /**
+     * Pairwise CLIP in closed form with label smoothing ε over the pairs that hold at least one of {@code anchors}
+     * (0-based modalities; null for every pair, upstream's loss; see {@link ClipLoss#withAnchors}).
+     */
+    static EagerLoss clip(double eps, int[] anchors) {
+        return new ClipClosedForm(eps, anchors);
     }
 }

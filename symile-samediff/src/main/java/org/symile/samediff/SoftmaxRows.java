@@ -59,6 +59,17 @@ final class SoftmaxRows {
      * @param diagGrad if not null, receives G_ii, and G_ii is then set to 0 in z
      */
     static Sums crossEntropy(INDArray z, double[] diag, double coef, double[] diagGrad) {
+        return crossEntropy(z, diag, coef, diagGrad, 0);
+    }
+
+    /**
+     * {@link #crossEntropy(INDArray, double[], double, double[])} with PyTorch's label smoothing ε over the N
+     * classes of each row: loss_i = lse_i − (1 − ε)·z_ii − ε·mean_j z_ij and G_i = coef·(softmax(z_i) − (1 − ε)·e_i
+     * − ε/N), i.e. the unsmoothed row plus ε·(z_ii − mean_j z_ij) on the loss and coef·ε·(e_i − 1/N) on G.
+     *
+     * @param eps label smoothing in [0, 1); 0 is the plain cross-entropy
+     */
+    static Sums crossEntropy(INDArray z, double[] diag, double coef, double[] diagGrad, double eps) {
         int b = (int) z.rows();
         int n = (int) z.columns();
         if (z.rank() != 2 || n < b || z.ordering() != 'c' || z.elementWiseStride() != 1
@@ -86,7 +97,11 @@ final class SoftmaxRows {
                 if (diag != null) {
                     row[i] = (float) diag[i];
                 }
+                double gap = eps > 0 ? row[i] - rowMean(row, n) : 0;
                 kernel.row(row, n, i, coef, out);
+                if (eps > 0) {
+                    smooth(row, n, i, (float) (coef * eps / n), (float) (coef * eps), out, eps, gap, coef);
+                }
                 if (diagGrad != null) {
                     row[i] = 0f;
                 }
@@ -95,7 +110,11 @@ final class SoftmaxRows {
                 if (diag != null) {
                     buf.putDouble((start + i) * 8, diag[i]);
                 }
+                double gap = eps > 0 ? buf.getDouble((start + i) * 8) - rowMean(buf, start, n) : 0;
                 doubleRow(buf, start, n, start + i, coef, out);
+                if (eps > 0) {
+                    smooth(buf, start, n, start + i, coef * eps / n, coef * eps, out, eps, gap, coef);
+                }
                 if (diagGrad != null) {
                     buf.putDouble((start + i) * 8, 0.0);
                 }
@@ -110,6 +129,48 @@ final class SoftmaxRows {
     }
 
     private static final RowKernel SCALAR_FLOAT = SoftmaxRows::scalarRow;
+
+    private static double rowMean(float[] row, int n) {
+        double sum = 0;
+        for (int j = 0; j < n; j++) {
+            sum += row[j];
+        }
+        return sum / n;
+    }
+
+    private static double rowMean(ByteBuffer buf, int start, int n) {
+        double sum = 0;
+        for (int j = start; j < start + n; j++) {
+            sum += buf.getDouble(j * 8);
+        }
+        return sum / n;
+    }
+
+    /** Adds label smoothing to a row the kernel wrote: gap = z_ii − mean_j z_ij of the row's logits. */
+    private static void smooth(float[] row, int n, int target, float perClass, float onTarget, double[] out,
+                               double eps, double gap, double coef) {
+        for (int j = 0; j < n; j++) {
+            row[j] -= perClass;
+        }
+        row[target] += onTarget;
+        smoothed(out, eps, gap, coef, (double) perClass, (double) onTarget);
+    }
+
+    private static void smooth(ByteBuffer buf, int start, int n, int target, double perClass, double onTarget,
+                               double[] out, double eps, double gap, double coef) {
+        for (int j = start; j < start + n; j++) {
+            buf.putDouble(j * 8, buf.getDouble(j * 8) - perClass);
+        }
+        buf.putDouble(target * 8, buf.getDouble(target * 8) + onTarget);
+        smoothed(out, eps, gap, coef, perClass, onTarget);
+    }
+
+    private static void smoothed(double[] out, double eps, double gap, double coef, double perClass,
+                                 double onTarget) {
+        out[0] += eps * gap;
+        out[1] += coef * eps * gap;
+        out[2] += onTarget - perClass;
+    }
 
     /** The kernel for float32 rows in this JVM. */
     static RowKernel floatKernel() {

@@ -1,5 +1,6 @@
 package org.symile.samediff;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.nd4j.autodiff.samediff.SDVariable;
@@ -43,9 +44,13 @@ public final class SymileLoss {
      * @param leanChunkElements lean mode: upper bound on the elements of one chunk's candidates plus logits
      * @param form              O(N) only: {@link LossForm#CLOSED_FORM} computes the loss and its gradient eagerly
      *                          ({@link SymileNClosedForm}); O(N²) has its eager form in {@code memoryLean}
+     * @param labelSmoothing    PyTorch's label smoothing ε in [0, 1) in each anchor's cross-entropy, over its
+     *                          row's classes (B for O(N), B^(M-1) for O(N²)); 0 is upstream's loss
+     * @param anchors           the 0-based modalities whose cross-entropies are averaged, distinct; empty for every
+     *                          modality (upstream)
      */
     public record Config(NegativeSampling negativeSampling, boolean memoryLean, long leanChunkElements,
-                         LossForm form) {
+                         LossForm form, double labelSmoothing, List<Integer> anchors) {
         public Config {
             Objects.requireNonNull(negativeSampling, "negative_sampling");
             Objects.requireNonNull(form, "form");
@@ -60,6 +65,17 @@ public final class SymileLoss {
             if (leanChunkElements < 1) {
                 throw new IllegalArgumentException("lean chunk size: expected >= 1 element, got " + leanChunkElements);
             }
+            checkLabelSmoothing(labelSmoothing);
+            anchors = anchors == null ? List.of() : List.copyOf(anchors);
+            if (anchors.stream().anyMatch(a -> a < 0) || anchors.stream().distinct().count() != anchors.size()) {
+                throw new IllegalArgumentException("Symile loss: anchors must be distinct modality indices, got "
+                        + anchors);
+            }
+        }
+
+        /** Upstream's loss (no smoothing, every anchor) in the given form. */
+        public Config(NegativeSampling negativeSampling, boolean memoryLean, long leanChunkElements, LossForm form) {
+            this(negativeSampling, memoryLean, leanChunkElements, form, 0, List.of());
         }
 
         /** A configuration in the {@link LossForm#GRAPH} form. */
@@ -79,8 +95,47 @@ public final class SymileLoss {
 
         /** The same configuration in the given form. */
         public Config withForm(LossForm newForm) {
-            return new Config(negativeSampling, memoryLean, leanChunkElements, newForm);
+            return new Config(negativeSampling, memoryLean, leanChunkElements, newForm, labelSmoothing, anchors);
         }
+
+        /** The same configuration with label smoothing ε. */
+        public Config withLabelSmoothing(double eps) {
+            return new Config(negativeSampling, memoryLean, leanChunkElements, form, eps, anchors);
+        }
+
+        /** The same configuration averaging the given anchors (null or none: every modality). */
+        public Config withAnchors(int... modalities) {
+            List<Integer> list = modalities == null ? List.of() : Arrays.stream(modalities).boxed().toList();
+            return new Config(negativeSampling, memoryLean, leanChunkElements, form, labelSmoothing, list);
+        }
+
+        /** The anchors as an array, or null for every modality (the convention of the loss forms). */
+        int[] anchorArray() {
+            return anchors.isEmpty() ? null : anchors.stream().mapToInt(Integer::intValue).toArray();
+        }
+
+        /** The anchors checked against M: every modality when none were chosen. */
+        int[] chosenAnchors(int m) {
+            return TupleObjectiveLoss.anchorsOf(anchorArray(), m);
+        }
+
+        /**
+         * Checks the anchors against M modalities (the same check and message as GRAM's and TRIANGLE's, which CLIP's
+         * anchors share).
+         *
+         * @throws IllegalArgumentException naming {@code --anchors}
+         */
+        public void checkModalities(int m) {
+            chosenAnchors(m);
+        }
+    }
+
+    /** ε itself if 0 ≤ ε &lt; 1. */
+    static double checkLabelSmoothing(double eps) {
+        if (!(eps >= 0 && eps < 1)) {
+            throw new IllegalArgumentException("Symile loss: label smoothing must be in [0, 1), got " + eps);
+        }
+        return eps;
     }
 
     private final Config config;
@@ -133,16 +188,14 @@ public final class SymileLoss {
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "Symile loss");
         List<SDVariable> r = List.copyOf(reps);
-        if (config.form() == LossForm.CLOSED_FORM) {
-            return new SurrogateLossGraph(sd, name, r, scale, new SymileNClosedForm(), "Symile loss");
-        }
-        if (config.negativeSampling() == NegativeSampling.N) {
-            return new SymileNGraph(sd, name, r, scale, null, null, width);
-        }
-        if (config.memoryLean()) {
+        int[] anchors = config.chosenAnchors(r.size());
+        if (config.form() == LossForm.CLOSED_FORM || config.memoryLean()) {
             return new SurrogateLossGraph(sd, name, r, scale, EagerLoss.symile(config), "Symile loss");
         }
-        return new SymileNSquaredGraph(sd, name, r, scale);
+        if (config.negativeSampling() == NegativeSampling.N) {
+            return new SymileNGraph(sd, name, r, scale, null, null, width, config.labelSmoothing(), anchors);
+        }
+        return new SymileNSquaredGraph(sd, name, r, scale, config.labelSmoothing(), anchors);
     }
 
     /**
@@ -167,6 +220,7 @@ public final class SymileLoss {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(scale, "scale");
         GraphMath.checkReps(reps, "Symile loss");
-        return new SymileNGraph(sd, name, List.copyOf(reps), scale, permutations, identity, width);
+        return new SymileNGraph(sd, name, List.copyOf(reps), scale, permutations, identity, width,
+                config.labelSmoothing(), config.chosenAnchors(reps.size()));
     }
 }

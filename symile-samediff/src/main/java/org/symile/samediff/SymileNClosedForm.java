@@ -20,12 +20,32 @@ import org.nd4j.linalg.factory.Nd4j;
  *   ∂log s += Σ G ⊙ Z
  * </pre>
  * and after all anchors, with W = Σ_anchors w: ∂r_m += s·W ⊙ Π_{l≠m} r_l (rows scaled). Row gathers by a
- * permutation are exact, so their adjoint is the gather by the inverse permutation.
+ * permutation are exact, so their adjoint is the gather by the inverse permutation. With a subset of anchors only
+ * those are summed (c = 1/(B·|anchors|)), though every anchor's permutations are drawn, so that the stream of
+ * random draws does not depend on the choice; label smoothing ε takes
+ * G = c·(softmax_rows(Z) − (1 − ε)·I − ε/B) and adds c·ε·Σ_i (Z_ii − mean_j Z_ij) to the loss
+ * ({@link SoftmaxRows#crossEntropy(INDArray, double[], double, double[], double)}).
  */
 final class SymileNClosedForm implements EagerLoss {
     /** [B, B]: z. [B, d]: dq, q, tmp, back, then M-1 shuffled non-anchors, then M gradients. */
     private ClosedFormScratch scratch;
     private int scratchM = -1;
+    private final double eps;
+    private final int[] anchors;
+
+    /** Upstream's loss: every modality an anchor, no label smoothing. */
+    SymileNClosedForm() {
+        this(0, null);
+    }
+
+    /**
+     * @param eps     label smoothing in [0, 1)
+     * @param anchors the 0-based modalities whose losses are averaged; null for all of them
+     */
+    SymileNClosedForm(double eps, int[] anchors) {
+        this.eps = SymileLoss.checkLabelSmoothing(eps);
+        this.anchors = anchors == null ? null : anchors.clone();
+    }
 
     /**
      * @param reps         M ≥ 2 arrays [B, d] of one floating-point type (FLOAT or DOUBLE)
@@ -76,7 +96,8 @@ final class SymileNClosedForm implements EagerLoss {
             grads.add(scratch.matrix(4 + (m - 1) + k).assign(0));
         }
         double s = Math.exp(logScale);
-        double coef = 1.0 / ((double) b * m);
+        int[] chosen = TupleObjectiveLoss.anchorsOf(anchors, m);
+        double coef = 1.0 / ((double) b * chosen.length);
         tmp.assign(r.get(0));
         for (int k = 1; k < m; k++) {
             tmp.muli(r.get(k));
@@ -89,7 +110,18 @@ final class SymileNClosedForm implements EagerLoss {
         double[] w = new double[b];
         double loss = 0;
         double gradLog = 0;
+        boolean[] isAnchor = new boolean[m];
+        for (int a : chosen) {
+            isAnchor[a] = true;
+        }
         for (int a = 0; a < m; a++) {
+            if (!isAnchor[a]) {
+                // drawn all the same: a step's random stream does not depend on the anchors chosen
+                for (int k = 0; k < m - 1; k++) {
+                    permutations.next(a, k, b);
+                }
+                continue;
+            }
             int[] nonIdx = new int[m - 1];
             int[][] inverses = new int[m - 1][];
             for (int k = 0, n = 0; k < m; k++) {
@@ -109,7 +141,7 @@ final class SymileNClosedForm implements EagerLoss {
             }
             INDArray x = r.get(a);
             Nd4j.gemm(x, q, z, false, true, s, 0.0);
-            SoftmaxRows.Sums sums = SoftmaxRows.crossEntropy(z, sPos, coef, w);
+            SoftmaxRows.Sums sums = SoftmaxRows.crossEntropy(z, sPos, coef, w, eps);
             loss += coef * sums.loss();
             gradLog += sums.gradDotLogits();
             if (!gradients) {

@@ -36,6 +36,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * {@link #NARROW_WIDTH}, else on R as a [B, B] outer product of ones vectors (taken off the identity), whose
  * backward is a GEMM rather than a broadcast.
  *
+ * <p>With a subset of anchors the mean runs over those alone; every anchor's permutations are still drawn (the
+ * random stream does not depend on the choice), only the chosen ones' are used. Label
+ * smoothing ε over the row's B classes (the positive and the B − 1 negatives) replaces −s·pos_i by
+ * −(1 − ε)·s·pos_i − ε·mean_j Z_ij, the row mean of the logits with the positive on the diagonal, taken from [B, d]
+ * products: (s·x_i·Σ_j Q_j − s·x_i·Q_i + s·pos_i) / B.
+ *
  * <p>Row gathers are written as scatter-adds into zeros with the inverse permutation (exact gradients; see
  * {@link GraphMath#scatterRows}). The inverse permutations are placeholders filled by {@link #feed}, or, when the
  * graph's only extra input is one [B, M(M-1)] array of raw permutations (a DL4J layer's labels), derived in the
@@ -49,6 +55,7 @@ final class SymileNGraph implements LossGraph {
     /** Magnitude of the additive mask on the diagonal; finite so that no inf − inf can arise. */
     static final double MASK = 1e30;
     private final int m;
+    private final int[] anchors;
     private final String[][] invNames;
     private final List<String> placeholders;
     private final boolean external;
@@ -63,10 +70,13 @@ final class SymileNGraph implements LossGraph {
      *                         permutation p_k of anchor a
      * @param identityInput    with {@code permutationInput}: a [B, B] identity matrix input
      * @param widthHint        d where the representations' static shape does not tell it, else -1
+     * @param eps              label smoothing in [0, 1)
+     * @param anchors          the anchors whose cross-entropies are averaged, checked against M
      */
     SymileNGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale, SDVariable permutationInput,
-                 SDVariable identityInput, long widthHint) {
+                 SDVariable identityInput, long widthHint, double eps, int[] anchors) {
         this.m = reps.size();
+        this.anchors = anchors.clone();
         this.invNames = new String[m][m - 1];
         this.external = permutationInput != null;
         this.dtype = reps.get(0).dataType();
@@ -92,7 +102,7 @@ final class SymileNGraph implements LossGraph {
         SDVariable offBias = eye.mul(-MASK);
         SDVariable sPosConst = Detached.of(sd, sPos);
         SDVariable total = null;
-        for (int a = 0; a < m; a++) {
+        for (int a : this.anchors) {
             List<SDVariable> non = new ArrayList<>(reps);
             SDVariable x = non.remove(a);
             SDVariable q = null;
@@ -124,11 +134,24 @@ final class SymileNGraph implements LossGraph {
             SDVariable lse = sd.math.log(rowSum).add(shift);
             SDVariable linear = e.div(rowSum).mul(raw.sub(fixed)).sum(true, 1)
                     .add(ePos.div(rowSum).mul(sPos.sub(sPosConst)));
-            SDVariable ce = lse.add(linear).sub(sPos).mean();
+            SDVariable ce = eps == 0 ? lse.add(linear).sub(sPos).mean()
+                    : lse.add(linear).sub(sPos.mul(1 - eps)).sub(rowMean(sd, x, q, sc, sPos).mul(eps)).mean();
             total = total == null ? ce : total.add(ce);
         }
-        this.loss = total.div(name, m);
+        this.loss = total.div(name, this.anchors.length);
         this.placeholders = Collections.unmodifiableList(ph);
+    }
+
+    /**
+     * Row means of the logits with the positive on the diagonal, [B, 1]: (s·x_i·Σ_j Q_j − s·x_i·Q_i + s·pos_i) / B,
+     * from [B, d] products (no [B, B] pass, forward or backward).
+     */
+    private static SDVariable rowMean(SameDiff sd, SDVariable x, SDVariable q, SDVariable sc, SDVariable sPos) {
+        SDVariable xs = x.mul(sc);
+        SDVariable total = sd.mmul(xs, q.sum(true, 0), false, true, false);
+        SDVariable own = xs.mul(q).sum(true, 1);
+        SDVariable rows = sd.sizeAt(x, 0).castTo(x.dataType());
+        return total.sub(own).add(sPos).div(rows);
     }
 
     @Override
@@ -153,9 +176,16 @@ final class SymileNGraph implements LossGraph {
             eye = Nd4j.eye(batchSize).castTo(dtype);
         }
         feed.put(eyeName, eye);
+        boolean[] isAnchor = new boolean[m];
+        for (int a : anchors) {
+            isAnchor[a] = true;
+        }
         for (int a = 0; a < m; a++) {
             for (int k = 0; k < m - 1; k++) {
                 int[] p = permutations.next(a, k, batchSize);
+                if (!isAnchor[a]) {
+                    continue; // drawn all the same, as the closed form does
+                }
                 Permutations.check(p, batchSize, "permutation for anchor " + a + ", non-anchor " + k);
                 // scatter index: out[inv[r]] = n[r], i.e. out[j] = n[p[j]]
                 feed.put(invNames[a][k], Nd4j.createFromArray(Permutations.inverse(p)));

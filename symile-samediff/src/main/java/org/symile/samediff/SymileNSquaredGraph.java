@@ -20,6 +20,13 @@ import org.nd4j.linalg.factory.Nd4j;
  * <pre>
  *   ce = mean_i [ logΣ_c exp(s·(x Cᵀ)[i,c]) ] − s·mean_i MIP(r_1[i], …, r_M[i])
  * </pre>
+ * With a subset of anchors the log-sum-exps are averaged over those alone. Label smoothing ε over the B^(M-1)
+ * classes of a row takes ε of the positive's weight onto the row's mean logit, and the mean over every candidate
+ * tuple of n_1[j_1] ⊙ … ⊙ n_{M-1}[j_{M-1}] is the product of the non-anchors' column means, so the term is one
+ * and the same for every anchor and row:
+ * <pre>
+ *   loss = mean_anchors mean_i lse_i − (1 − ε)·s·mean_i MIP(r_1[i], …, r_M[i]) − ε·s·MIP(mean r_1, …, mean r_M)
+ * </pre>
  * Memory: the [B^(M-1), d] product and the [B, B^(M-1)] logits per anchor; use {@link SymileNSquaredLean} when
  * that does not fit.
  */
@@ -29,7 +36,12 @@ final class SymileNSquaredGraph implements LossGraph {
     private final long width;
     private final SDVariable loss;
 
-    SymileNSquaredGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale) {
+    /**
+     * @param eps     label smoothing in [0, 1)
+     * @param anchors the anchors whose cross-entropies are averaged, checked against M
+     */
+    SymileNSquaredGraph(SameDiff sd, String name, List<SDVariable> reps, LogitScale scale, double eps,
+                        int[] anchors) {
         this.m = reps.size();
         this.dtype = reps.get(0).dataType();
         long[] shape = reps.get(0).getShape();
@@ -37,7 +49,7 @@ final class SymileNSquaredGraph implements LossGraph {
         SDVariable s = scale.scale();
         SDVariable rowsShape = rowsShape(sd, reps.get(0));
         SDVariable total = null;
-        for (int a = 0; a < m; a++) {
+        for (int a : anchors) {
             List<SDVariable> non = new ArrayList<>(reps);
             SDVariable x = non.remove(a);
             SDVariable cand = non.get(0);
@@ -50,7 +62,17 @@ final class SymileNSquaredGraph implements LossGraph {
             total = total == null ? lse : total.add(lse);
         }
         SDVariable pos = GraphMath.mip(reps).mean().mul(s);
-        this.loss = total.div(m).sub(name, pos);
+        SDVariable lse = total.div(anchors.length);
+        if (eps == 0) {
+            this.loss = lse.sub(name, pos);
+        } else {
+            List<SDVariable> means = new ArrayList<>();
+            for (SDVariable r : reps) {
+                means.add(r.mean(true, 0));
+            }
+            SDVariable meanLogit = GraphMath.mip(means).sum().mul(s);
+            this.loss = lse.sub(pos.mul(1 - eps)).sub(name, meanLogit.mul(eps));
+        }
     }
 
     /** [-1, d] as a graph value, so the reshape works whether d is known statically or only at run time. */

@@ -20,19 +20,34 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  *   ∂s  += Σ W_J ⊙ Z_J / s
  * </pre>
  * and ∂R flows back through the outer products to n_2..n_{M-1}. The positive term −s·mean_i MIP(r_1[i], …)
- * is differentiated in closed form. Peak extra memory is one chunk (c·B^(M-2)·(d + B) elements, bounded by the
+ * is differentiated in closed form, and so is label smoothing ε's term −ε·s·MIP(mean r_1, …, mean r_M) (see
+ * {@link SymileNSquaredGraph}), with (1 − ε) on the positive term. With a subset of anchors only those are summed.
+ * Peak extra memory is one chunk (c·B^(M-2)·(d + B) elements, bounded by the
  * chunk budget) plus R, never the [B^(M-1), d] product.
  */
 public final class SymileNSquaredLean {
 
     private final long chunkElements;
+    private final double eps;
+    private final int[] anchors;
 
     /** @param chunkElements upper bound on the elements of one chunk's candidates plus logits */
     public SymileNSquaredLean(long chunkElements) {
+        this(chunkElements, 0, null);
+    }
+
+    /**
+     * @param chunkElements upper bound on the elements of one chunk's candidates plus logits
+     * @param eps           label smoothing in [0, 1) over each row's B^(M-1) classes
+     * @param anchors       the 0-based modalities whose cross-entropies are averaged; null for all of them
+     */
+    public SymileNSquaredLean(long chunkElements, double eps, int[] anchors) {
         if (chunkElements < 1) {
             throw new IllegalArgumentException("lean chunk size: expected >= 1 element, got " + chunkElements);
         }
         this.chunkElements = chunkElements;
+        this.eps = SymileLoss.checkLabelSmoothing(eps);
+        this.anchors = anchors == null ? null : anchors.clone();
     }
 
     /**
@@ -56,8 +71,9 @@ public final class SymileNSquaredLean {
         }
         double loss = 0;
         double gradS = 0;
-        double coef = 1.0 / (b * m);
-        for (int a = 0; a < m; a++) {
+        int[] chosen = TupleObjectiveLoss.anchorsOf(anchors, m);
+        double coef = 1.0 / (b * chosen.length);
+        for (int a : chosen) {
             INDArray x = reps.get(a);
             List<Integer> nonIdx = new ArrayList<>();
             for (int k = 0; k < m; k++) {
@@ -92,7 +108,7 @@ public final class SymileNSquaredLean {
             }
             INDArray lse = Transforms.log(rowSum, false).addi(rowMax);
             free(rowMax);
-            loss += lse.meanNumber().doubleValue() / m;
+            loss += lse.meanNumber().doubleValue() / chosen.length;
 
             // pass 2: gradients
             INDArray gradRest = Nd4j.zeros(x.dataType(), p, d);
@@ -137,8 +153,9 @@ public final class SymileNSquaredLean {
             prodAll.muli(reps.get(k));
         }
         double meanPos = prodAll.sumNumber().doubleValue() / b;
-        loss -= s * meanPos;
-        gradS -= meanPos;
+        double keep = 1 - eps;
+        loss -= keep * s * meanPos;
+        gradS -= keep * meanPos;
         for (int k = 0; k < m; k++) {
             INDArray others = Nd4j.ones(reps.get(k).dataType(), b, d);
             for (int o = 0; o < m; o++) {
@@ -146,9 +163,34 @@ public final class SymileNSquaredLean {
                     others.muli(reps.get(o));
                 }
             }
-            grads.get(k).subi(others.muli(s / b));
+            grads.get(k).subi(others.muli(keep * s / b));
+        }
+        if (eps > 0) {
+            smoothing(reps, s, grads);
+            INDArray means = reps.get(0).mean(true, 0);
+            for (int k = 1; k < m; k++) {
+                means.muli(reps.get(k).mean(true, 0));
+            }
+            double meanLogit = means.sumNumber().doubleValue();
+            loss -= eps * s * meanLogit;
+            gradS -= eps * meanLogit;
         }
         return new LossGradients(loss, grads, gradS * s);
+    }
+
+    /** ∂/∂r_k of −ε·s·MIP(mean r_1, …, mean r_M): −ε·s/B · Π_{l≠k} mean r_l on every row. */
+    private void smoothing(List<INDArray> reps, double s, List<INDArray> grads) {
+        int m = reps.size();
+        long b = reps.get(0).rows();
+        for (int k = 0; k < m; k++) {
+            INDArray others = Nd4j.ones(reps.get(k).dataType(), 1, reps.get(k).columns());
+            for (int o = 0; o < m; o++) {
+                if (o != k) {
+                    others.muli(reps.get(o).mean(true, 0));
+                }
+            }
+            grads.get(k).subiRowVector(others.muli(eps * s / b));
+        }
     }
 
     /** Returns chunk temporaries to the allocator now instead of at the next garbage collection. */

@@ -4,10 +4,13 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.symile.samediff.ClipLoss;
+import org.symile.samediff.EagerLoss;
 import org.symile.samediff.NegativeSampling;
 import org.symile.samediff.SymileLoss;
 import org.symile.samediff.TupleObjective;
 import org.symile.samediff.TupleObjectiveLoss;
+import org.symile.samediff.dl4j.SymileOutputLayer;
 
 /**
  * The objective of a run: {@code --loss_fn}, Symile's {@code --negative_sampling} and {@code --memory_lean}, the
@@ -15,13 +18,15 @@ import org.symile.samediff.TupleObjectiveLoss;
  * (CLIP, GRAM, TRIANGLE) and the GRAM and TRIANGLE objectives' {@code --anchors}.
  *
  * <p>CLIP, GRAM and TRIANGLE ignore the negative sampling (upstream's CLIP does too); it is recorded as {@code n},
- * and an explicit {@code n_squared} with them is refused rather than silently ignored. A subset of anchors is
- * GRAM's and TRIANGLE's (their official code's recipe); label smoothing also applies to CLIP's cross-entropies
- * (PyTorch's {@code label_smoothing}, default 0 as upstream). Symile trains as upstream, with every modality as an
- * anchor and no smoothing; other values are refused.
+ * and an explicit {@code n_squared} with them is refused rather than silently ignored. Label smoothing (PyTorch's
+ * {@code label_smoothing}) applies to every objective's cross-entropies: 0 by default for symile and clip (upstream's
+ * losses), 0.1 for gram and triangle (their official code). A subset of anchors averages those anchors' losses
+ * (Symile, GRAM, TRIANGLE; the latter two's official recipe is one anchor) or, for CLIP, sums the pairs that hold an
+ * anchor.
  *
- * @param labelSmoothing ε of every cross-entropy: 0 for symile, 0 by default for clip, 0.1 for gram and triangle
- * @param anchors        the modalities (by name) whose losses are averaged; empty: every modality
+ * @param labelSmoothing ε of every cross-entropy: 0 by default for symile and clip, 0.1 for gram and triangle
+ * @param anchors        the modalities (by name) whose losses are averaged (CLIP: whose pairs are summed); empty:
+ *                       every modality
  */
 public record LossSpec(LossFn lossFn, NegativeSampling negativeSampling, boolean memoryLean, double logitScaleInit,
                        boolean freezeLogitScale, double labelSmoothing, List<String> anchors) {
@@ -49,15 +54,6 @@ public record LossSpec(LossFn lossFn, NegativeSampling negativeSampling, boolean
             throw new IllegalArgumentException("--label_smoothing: expected a number in [0, 1), got "
                     + labelSmoothing);
         }
-        if (lossFn == LossFn.SYMILE && labelSmoothing != 0) {
-            throw new IllegalArgumentException("--label_smoothing " + labelSmoothing + ": applies to --loss_fn clip,"
-                    + " gram and triangle; --loss_fn symile trains without smoothing, as upstream (give 0 or omit it)");
-        }
-        if (lossFn.tupleObjective().isEmpty() && !anchors.isEmpty()) {
-            throw new IllegalArgumentException("--anchors " + String.join(",", anchors) + ": applies to --loss_fn"
-                    + " gram and triangle; --loss_fn " + lossFn.flag() + " averages over every modality, as upstream"
-                    + " (give all or omit it)");
-        }
         Set<String> seen = new HashSet<>();
         for (String a : anchors) {
             if (a == null || a.isBlank() || !seen.add(a)) {
@@ -79,9 +75,43 @@ public record LossSpec(LossFn lossFn, NegativeSampling negativeSampling, boolean
         return lossFn.tupleObjective().isPresent() ? TUPLE_LABEL_SMOOTHING : 0;
     }
 
-    /** The Symile loss configuration these settings select (meaningful for {@link LossFn#SYMILE}). */
-    public SymileLoss.Config symileConfig() {
-        return new SymileLoss.Config(negativeSampling, memoryLean, SymileLoss.DEFAULT_LEAN_CHUNK_ELEMENTS);
+    /**
+     * The Symile loss configuration these settings select over {@code modalities} (meaningful for
+     * {@link LossFn#SYMILE}), in the graph form.
+     *
+     * @throws IllegalArgumentException naming {@code --anchors} for a name that is not among {@code modalities}
+     */
+    public SymileLoss.Config symileConfig(List<String> modalities) {
+        return new SymileLoss.Config(negativeSampling, memoryLean, SymileLoss.DEFAULT_LEAN_CHUNK_ELEMENTS)
+                .withLabelSmoothing(labelSmoothing).withAnchors(anchorIndices(modalities));
+    }
+
+    /** The CLIP loss these settings select over {@code modalities} (meaningful for {@link LossFn#CLIP}). */
+    public ClipLoss clipLoss(List<String> modalities) {
+        return new ClipLoss().withLabelSmoothing(labelSmoothing).withAnchors(anchorIndices(modalities));
+    }
+
+    /**
+     * A DL4J output layer computing this objective over {@code modalities} (its input: their representations
+     * concatenated, in that order): loss, negative sampling, logit scale, smoothing and anchors set; the caller sets
+     * the width and, for gradient-cached steps, {@code cachedGradients}.
+     */
+    public SymileOutputLayer.Builder outputLayer(List<String> modalities) {
+        return new SymileOutputLayer.Builder().numModalities(modalities.size()).lossFn(lossFn.flag())
+                .negativeSampling(negativeSampling).logitScaleInit(logitScaleInit).labelSmoothing(labelSmoothing)
+                .anchors(anchorIndices(modalities));
+    }
+
+    /**
+     * The objective as a plain function with its exact gradients (what gradient-cached steps need): Symile O(N)
+     * and CLIP in closed form, O(N²) memory-lean, GRAM and TRIANGLE in closed form.
+     */
+    public EagerLoss eagerLoss(List<String> modalities) {
+        if (lossFn.tupleObjective().isPresent()) {
+            return tupleLoss(modalities).eager();
+        }
+        return lossFn == LossFn.CLIP ? EagerLoss.clip(labelSmoothing, anchorIndices(modalities))
+                : EagerLoss.symile(symileConfig(modalities));
     }
 
     /**
@@ -118,12 +148,13 @@ public record LossSpec(LossFn lossFn, NegativeSampling negativeSampling, boolean
     }
 
     /**
-     * Checks the objective against an experiment's modalities and representation width: TRIANGLE's M = 3, GRAM's
-     * d ≥ M and the anchors' names.
+     * Checks the objective against an experiment's modalities and representation width: the anchors' names,
+     * TRIANGLE's M = 3 and GRAM's d ≥ M.
      *
      * @throws IllegalArgumentException naming the flag whose value does not fit
      */
     public void checkModalities(List<String> modalities, int d) {
+        anchorIndices(modalities);
         if (lossFn.tupleObjective().isPresent()) {
             tupleLoss(modalities);
             lossFn.tupleObjective().get().checkDimensions(modalities.size(), d);

@@ -135,13 +135,13 @@ public final class TrainFlags {
         add("loss_fn", "symile|clip|gram|triangle", null, Type.LOSS_FN, "symile", "symile, clip (pairwise"
                 + " baseline), or (extension) gram (the volume its vectors span, GRAM) or triangle (the area of its"
                 + " triangle, TRIANGLE, three modalities)", s -> s.loss().lossFn());
-        add("label_smoothing", "EPS", null, Type.DOUBLE, null, "label smoothing of every cross-entropy, in [0, 1):"
-                + " clip (default 0, as upstream), gram and triangle (default 0.1, their official code's); symile"
-                + " takes none",
+        add("label_smoothing", "EPS", null, Type.DOUBLE, null, "label smoothing of every cross-entropy, in [0, 1)"
+                + " (PyTorch's): default 0 for symile and clip (upstream's losses; symile smooths over each row's B"
+                + " or B^(M-1) candidates), 0.1 for gram and triangle (their official code's)",
                 s -> s.loss().labelSmoothing());
-        add("anchors", "all|M1,M2,...", null, Type.ANCHORS, "all", "gram and triangle: the modalities whose losses"
-                + " are averaged (their official recipe uses one, e.g. --anchors text for symile_m3); modality names:"
-                + modalityNames(),
+        add("anchors", "all|M1,M2,...", null, Type.ANCHORS, "all", "the modalities whose losses are averaged"
+                + " (symile, gram, triangle; the official gram/triangle recipe uses one, e.g. --anchors text for"
+                + " symile_m3) or, for clip, whose pairs are summed; modality names:" + modalityNames(),
                 s -> s.loss().anchors().isEmpty() ? "all" : String.join(",", s.loss().anchors()));
         add("lr", "X", null, Type.DOUBLE, null, "AdamW learning rate", s -> s.optimizer().lr());
         add("weight_decay", "X", null, Type.DOUBLE, null,

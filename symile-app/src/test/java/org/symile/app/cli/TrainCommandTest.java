@@ -30,7 +30,8 @@ class TrainCommandTest {
             "--experiment binary_xor --num_langs 5|--num_langs",
             "--experiment binary_xor --loss_fn gram --d 2|--loss_fn gram",
             "--experiment binary_xor --loss_fn gram --anchors text|--anchors",
-            "--experiment binary_xor --label_smoothing 0.1|--label_smoothing",
+            "--experiment binary_xor --label_smoothing 2|--label_smoothing",
+            "--experiment binary_xor --anchors text|--anchors",
             "--experiment binary_xor --loss_fn triangle --label_smoothing 1.0|--label_smoothing",
             "--batch_sz_train 3|--experiment"})
     void badFlagsExitWithStatus2AndOneLineNamingTheFlag(String args, String flag) {

@@ -92,7 +92,10 @@ class RunSpecTest {
             "--experiment binary_xor --loss_fn gram",
             "--experiment symile_m3 --data_dir /d --loss_fn gram --anchors text --logit_scale_init 2.659",
             "--experiment symile_mimic --data_dir /d --loss_fn triangle --anchors cxr,labs --label_smoothing 0",
-            "--experiment binary_xor --loss_fn clip --label_smoothing 0.1"})
+            "--experiment binary_xor --loss_fn clip --label_smoothing 0.1",
+            "--experiment binary_xor --label_smoothing 0.1 --anchors a,c",
+            "--experiment symile_mimic --data_dir /d --loss_fn clip --anchors ecg",
+            "--experiment symile_m3 --data_dir /d --negative_sampling n_squared --label_smoothing 0.2 --anchors text"})
     void roundTripsThroughJsonAndCommandLine(String line) {
         RunSpec spec = parse(line.split(" "));
         assertEquals(spec, RunSpec.fromJson(spec.toJson(), "test"));
@@ -161,8 +164,10 @@ class RunSpecTest {
             "--experiment binary_xor --loss_fn gram --anchors a,a|--anchors",
             "--experiment binary_xor --loss_fn triangle --label_smoothing 1|--label_smoothing",
             "--experiment binary_xor --loss_fn gram --label_smoothing -0.1|--label_smoothing",
-            "--experiment binary_xor --label_smoothing 0.1|--label_smoothing",
-            "--experiment binary_xor --loss_fn clip --anchors a|--anchors",
+            "--experiment binary_xor --label_smoothing 1.5|--label_smoothing",
+            "--experiment binary_xor --anchors text|--anchors",
+            "--experiment binary_xor --anchors b,b|--anchors",
+            "--experiment binary_xor --loss_fn clip --anchors image|--anchors",
             "--experiment binary_xor --loss_fn clip --label_smoothing 1|--label_smoothing",
             "--experiment binary_xor --val_n 500|--val_n: 500 samples make no whole batch of --batch_sz_val 1000",
             "--experiment binary_xor --test_n 64 --batch_sz_test 100|--test_n",

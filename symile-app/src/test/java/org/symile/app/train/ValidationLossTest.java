@@ -38,7 +38,7 @@ class ValidationLossTest {
                     Permutations.random(new RngStream(negState)));
             // the same batches and permutations, recomputed from the encoded representations in a fresh graph
             Permutations perms = Permutations.random(new RngStream(negState));
-            LossEvaluator eval = LossEvaluator.symile(loss.symileConfig(), DataType.FLOAT);
+            LossEvaluator eval = LossEvaluator.symile(loss.symileConfig(List.of("a", "b", "c")), DataType.FLOAT);
             double logScale = model.graph().getArrForVarName("logit_scale").getDouble(0);
             double sum = 0;
             for (int b0 = 0; b0 < 32; b0 += 16) {

@@ -55,8 +55,8 @@ final class EagerLossLayer extends org.deeplearning4j.nn.layers.samediff.SameDif
         if (loss == null) {
             SymileOutputLayer c = config();
             TupleObjectiveLoss tuple = c.tupleLoss();
-            loss = tuple != null ? tuple.eager() : "clip".equals(c.getLossFn()) ? EagerLoss.clip(c.getLabelSmoothing())
-                    : EagerLoss.symile(SymileLoss.Config.of(NegativeSampling.fromFlag(c.getNegativeSampling())));
+            loss = tuple != null ? tuple.eager() : "clip".equals(c.getLossFn())
+                    ? EagerLoss.clip(c.getLabelSmoothing(), c.getAnchors()) : EagerLoss.symile(c.symileConfig());
         }
         return loss;
     }

@@ -63,7 +63,7 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
     private boolean cachedGradients;
     /** Absent from configurations saved before the eager form existed, which then get it. */
     private LossForm lossForm = LossForm.CLOSED_FORM;
-    /** Label smoothing ε (CLIP, GRAM, TRIANGLE); the anchors averaged (GRAM, TRIANGLE; null: all). */
+    /** Label smoothing ε of every cross-entropy; the anchors averaged (null: all). */
     private double labelSmoothing;
     private int[] anchors;
 
@@ -91,6 +91,12 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
     TupleObjectiveLoss tupleLoss() {
         return TupleObjective.ofFlag(lossFn).map(o -> new TupleObjectiveLoss(o, labelSmoothing, anchors))
                 .orElse(null);
+    }
+
+    /** The Symile loss this layer computes (meaningful for {@code lossFn} symile), in the graph form. */
+    SymileLoss.Config symileConfig() {
+        return SymileLoss.Config.of(NegativeSampling.fromFlag(negativeSampling)).withLabelSmoothing(labelSmoothing)
+                .withAnchors(anchors);
     }
 
     /**
@@ -136,15 +142,15 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         if (tuple != null) {
             loss = tuple.build(sd, "symile_layer_loss", reps, scale);
         } else if ("clip".equals(lossFn)) {
-            loss = new ClipLoss().withLabelSmoothing(labelSmoothing).build(sd, "symile_layer_loss", reps, scale);
-        } else if (NegativeSampling.fromFlag(negativeSampling) != NegativeSampling.N) {
-            loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling)).withWidth(embeddingSize)
+            loss = new ClipLoss().withLabelSmoothing(labelSmoothing).withAnchors(anchors)
                     .build(sd, "symile_layer_loss", reps, scale);
+        } else if (NegativeSampling.fromFlag(negativeSampling) != NegativeSampling.N) {
+            loss = new SymileLoss(symileConfig()).withWidth(embeddingSize).build(sd, "symile_layer_loss", reps, scale);
         } else {
             int k = numModalities * (numModalities - 1);
             SDVariable perms = labels.get(SDIndex.all(), SDIndex.interval(0, k));
             SDVariable identity = sd.slice(labels, new int[] {0, k}, -1, -1);
-            loss = new SymileLoss(NegativeSampling.fromFlag(negativeSampling)).withWidth(embeddingSize)
+            loss = new SymileLoss(symileConfig()).withWidth(embeddingSize)
                     .build(sd, "symile_layer_loss", reps, scale, perms, identity);
         }
         // DL4J divides an output layer's score by the minibatch size, so return the sum over the batch
@@ -325,15 +331,18 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
         }
 
         /**
-         * Label smoothing ε in [0, 1) of every cross-entropy: CLIP (default 0, as upstream), GRAM and TRIANGLE (default
-         * 0.1, as their code); Symile takes none.
+         * Label smoothing ε in [0, 1) of every cross-entropy: Symile and CLIP (default 0, as upstream), GRAM and
+         * TRIANGLE (default 0.1, as their code).
          */
         public Builder labelSmoothing(double eps) {
             this.labelSmoothing = eps;
             return this;
         }
 
-        /** GRAM and TRIANGLE: the 0-based modalities whose losses are averaged (default: every modality). */
+        /**
+         * The 0-based modalities whose losses are averaged (default: every modality): Symile's, GRAM's and TRIANGLE's
+         * anchors; for CLIP the pairs that hold one of them are summed.
+         */
         public Builder anchors(int... modalities) {
             this.anchors = modalities == null ? null : modalities.clone();
             return this;
@@ -368,19 +377,13 @@ public class SymileOutputLayer extends SameDiffOutputLayer {
                 throw new IllegalArgumentException("lossFn: expected symile, clip, gram or triangle, got '" + lossFn
                         + "'");
             }
-            if (!tuple && anchors != null) {
-                throw new IllegalArgumentException("anchors: only for gram and triangle, not " + lossFn);
-            }
-            if ("symile".equals(lossFn) && !Double.isNaN(labelSmoothing) && labelSmoothing != 0) {
-                throw new IllegalArgumentException("labelSmoothing: for clip, gram and triangle, not symile");
-            }
-            double eps = 0;
+            double eps = Double.isNaN(labelSmoothing) ? (tuple ? 0.1 : 0) : labelSmoothing;
+            // ε, M and the anchors, each refused with its flag's name
             if (tuple) {
-                eps = Double.isNaN(labelSmoothing) ? 0.1 : labelSmoothing;
-                // ε, M and the anchors, each refused with its flag's name
                 new TupleObjectiveLoss(objective.get(), eps, anchors).checkModalities(numModalities);
-            } else if ("clip".equals(lossFn) && !Double.isNaN(labelSmoothing)) {
-                eps = new ClipLoss().withLabelSmoothing(labelSmoothing).labelSmoothing();
+            } else {
+                SymileLoss.Config.of(negativeSampling).withLabelSmoothing(eps).withAnchors(anchors)
+                        .checkModalities(numModalities);
             }
             if (!Double.isFinite(logitScaleInit)) {
                 throw new IllegalArgumentException("logitScaleInit: expected a finite number, got " + logitScaleInit);

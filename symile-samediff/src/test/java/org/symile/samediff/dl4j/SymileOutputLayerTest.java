@@ -76,16 +76,26 @@ class SymileOutputLayerTest {
         return in;
     }
 
-    /** A layer builder for {@code lossFn}; "clip_smoothed" is CLIP with label smoothing 0.2. */
+    /**
+     * A layer builder for {@code lossFn}; "clip_smoothed" is CLIP with label smoothing 0.2, "symile_smoothed" Symile
+     * with smoothing 0.2 and anchors 0 and 2, "clip_anchored" CLIP's pairs holding modality 1, smoothed by 0.1.
+     */
     private static SymileOutputLayer.Builder layer(String lossFn) {
         SymileOutputLayer.Builder b = new SymileOutputLayer.Builder();
-        return lossFn.equals("clip_smoothed") ? b.lossFn("clip").labelSmoothing(0.2) : b.lossFn(lossFn);
+        return switch (lossFn) {
+            case "clip_smoothed" -> b.lossFn("clip").labelSmoothing(0.2);
+            case "symile_smoothed" -> b.lossFn("symile").labelSmoothing(0.2).anchors(0, 2);
+            case "clip_anchored" -> b.lossFn("clip").labelSmoothing(0.1).anchors(1);
+            default -> b.lossFn(lossFn);
+        };
     }
 
     @ParameterizedTest
     @CsvSource({"n,symile,CLOSED_FORM", "n_squared,symile,CLOSED_FORM", "n,clip,CLOSED_FORM", "n,symile,GRAPH",
-            "n_squared,symile,GRAPH", "n,clip,GRAPH", "n,clip_smoothed,CLOSED_FORM", "n,clip_smoothed,GRAPH", "n,gram,CLOSED_FORM", "n,gram,GRAPH", "n,triangle,CLOSED_FORM",
-            "n,triangle,GRAPH"})
+            "n_squared,symile,GRAPH", "n,clip,GRAPH", "n,clip_smoothed,CLOSED_FORM", "n,clip_smoothed,GRAPH",
+            "n,symile_smoothed,CLOSED_FORM", "n,symile_smoothed,GRAPH", "n_squared,symile_smoothed,CLOSED_FORM",
+            "n_squared,symile_smoothed,GRAPH", "n,clip_anchored,CLOSED_FORM", "n,clip_anchored,GRAPH",
+            "n,gram,CLOSED_FORM", "n,gram,GRAPH", "n,triangle,CLOSED_FORM", "n,triangle,GRAPH"})
     void passesGradientCheckUtil(String ns, String lossFn, LossForm form) {
         NegativeSampling sampling = NegativeSampling.fromFlag(ns);
         DataType before = Nd4j.dataType();
@@ -182,7 +192,9 @@ class SymileOutputLayerTest {
      */
     @ParameterizedTest
     @CsvSource({"n,symile,false,3", "n_squared,symile,false,3", "n,clip,false,3", "n,symile,true,3",
-            "n,symile,false,4", "n,clip,false,4", "n,clip_smoothed,false,3", "n,gram,false,3", "n,gram,false,4", "n,triangle,false,3"})
+            "n,symile,false,4", "n,clip,false,4", "n,clip_smoothed,false,3", "n,symile_smoothed,false,3",
+            "n_squared,symile_smoothed,false,3", "n,clip_anchored,false,4", "n,gram,false,3", "n,gram,false,4",
+            "n,triangle,false,3"})
     void theEagerLayerEqualsTheGraphForm(String ns, String lossFn, boolean cached, int m) {
         NegativeSampling sampling = NegativeSampling.fromFlag(ns);
         ComputationGraph eager = wideGraph(m, sampling, lossFn, cached, LossForm.CLOSED_FORM);
@@ -340,11 +352,15 @@ class SymileOutputLayerTest {
                 .lossFn("gram").anchors(3).build());
         assertTrue(e.getMessage().startsWith("--anchors"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new SymileOutputLayer.Builder().embeddingSize(4)
-                .labelSmoothing(0.1).build());
-        assertTrue(e.getMessage().contains("for clip, gram and triangle, not symile"), e.getMessage());
+                .labelSmoothing(-0.1).build());
+        assertTrue(e.getMessage().contains("label smoothing must be in [0, 1)"), e.getMessage());
         e = assertThrows(IllegalArgumentException.class, () -> new SymileOutputLayer.Builder().embeddingSize(4)
-                .lossFn("clip").anchors(1).build());
-        assertTrue(e.getMessage().contains("only for gram and triangle"), e.getMessage());
+                .lossFn("clip").anchors(3).build());
+        assertTrue(e.getMessage().startsWith("--anchors"), e.getMessage());
+        SymileOutputLayer symile = new SymileOutputLayer.Builder().embeddingSize(4).labelSmoothing(0.1).anchors(1)
+                .build();
+        assertEquals(0.1, symile.getLabelSmoothing());
+        assertEquals(1, symile.getAnchors()[0]);
         e = assertThrows(IllegalArgumentException.class, () -> new SymileOutputLayer.Builder().embeddingSize(4)
                 .lossFn("clip").labelSmoothing(1.0).build());
         assertTrue(e.getMessage().contains("label smoothing must be in [0, 1)"), e.getMessage());

@@ -14,7 +14,6 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.learning.config.NoOp;
 import org.symile.app.spec.ExperimentKind;
-import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
 import org.symile.samediff.dl4j.ExactGelu;
 import org.symile.samediff.dl4j.LayerNormLayer;
@@ -77,15 +76,8 @@ final class MimicNetwork {
         g.addLayer("labs.fc2", dense(256, 1024, true), "labs.fc1");
         String labsHead = head(g, LABS, "labs.fc2", 1024, a.d());
         g.addVertex("reps", new MergeVertex(), cxrHead, ecgHead, labsHead);
-        SymileOutputLayer.Builder out = new SymileOutputLayer.Builder().numModalities(3).embeddingSize(a.d())
-                .negativeSampling(loss.negativeSampling()).lossFn(loss.lossFn().flag())
-                .logitScaleInit(loss.logitScaleInit()).cachedGradients(cachedGradients);
-        if (loss.lossFn().tupleObjective().isPresent()) {
-            out.labelSmoothing(loss.labelSmoothing())
-                    .anchors(loss.anchorIndices(ExperimentKind.SYMILE_MIMIC.modalities()));
-        } else if (loss.lossFn() == LossFn.CLIP) {
-            out.labelSmoothing(loss.labelSmoothing());
-        }
+        SymileOutputLayer.Builder out = loss.outputLayer(ExperimentKind.SYMILE_MIMIC.modalities())
+                .embeddingSize(a.d()).cachedGradients(cachedGradients);
         g.addLayer(LOSS, out.build(), "reps");
         g.setOutputs(LOSS);
         ComputationGraph cg = new ComputationGraph(g.build());

@@ -97,9 +97,7 @@ public abstract class GraphModel implements TrainableModel {
                 trainable.add(name);
             }
         }
-        EagerLoss eager = loss.lossFn().tupleObjective().isPresent() ? loss.tupleLoss(modalities).eager()
-                : loss.lossFn() == LossFn.CLIP ? EagerLoss.clip(loss.labelSmoothing())
-                : EagerLoss.symile(loss.symileConfig());
+        EagerLoss eager = loss.eagerLoss(modalities);
         this.cached = microRows > 0 ? new CachedGraphSteps(this, eager, microRows) : null;
     }
 

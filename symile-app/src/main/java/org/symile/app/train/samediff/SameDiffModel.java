@@ -25,7 +25,6 @@ import org.symile.app.train.Batch;
 import org.symile.app.train.GradientCache;
 import org.symile.app.train.Optimizer;
 import org.symile.app.train.TrainableModel;
-import org.symile.samediff.ClipLoss;
 import org.symile.samediff.EagerLoss;
 import org.symile.samediff.LogitScale;
 import org.symile.samediff.LossForm;
@@ -92,8 +91,7 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
         this.scale = scale;
         TupleObjectiveLoss tuple = spec.lossFn().tupleObjective().isPresent() ? spec.tupleLoss(modalities()) : null;
         if (microRows > 0) {
-            EagerLoss eager = tuple != null ? tuple.eager() : spec.lossFn() == LossFn.CLIP
-                    ? EagerLoss.clip(spec.labelSmoothing()) : EagerLoss.symile(spec.symileConfig());
+            EagerLoss eager = spec.eagerLoss(modalities());
             this.cachedLoss = new SurrogateLossGraph(sd, "loss", List.copyOf(reps), scale, eager,
                     spec.lossFn().flag() + " loss");
             this.loss = cachedLoss;
@@ -101,10 +99,9 @@ public abstract class SameDiffModel implements TrainableModel, GradientCache.Pha
         } else if (tuple != null) {
             this.loss = tuple.withForm(form).build(sd, "loss", reps, scale);
         } else if (spec.lossFn() == LossFn.CLIP) {
-            this.loss = new ClipLoss().withLabelSmoothing(spec.labelSmoothing()).withForm(form)
-                    .build(sd, "loss", reps, scale);
+            this.loss = spec.clipLoss(modalities()).withForm(form).build(sd, "loss", reps, scale);
         } else {
-            SymileLoss.Config config = spec.symileConfig();
+            SymileLoss.Config config = spec.symileConfig(modalities());
             if (config.negativeSampling() == NegativeSampling.N) {
                 config = config.withForm(form);
             }

@@ -82,9 +82,8 @@ class GraphModelTest {
                 g.addLayer("fc", dense(new ActivationTanH()), "c");
             }
             g.addVertex("reps", new MergeVertex(), "fa", "fb", "fc");
-            g.addLayer(LOSS, new SymileOutputLayer.Builder().numModalities(3).embeddingSize(3)
-                    .negativeSampling(loss.negativeSampling()).lossFn(loss.lossFn().flag())
-                    .logitScaleInit(loss.logitScaleInit()).cachedGradients(cached).build(), "reps");
+            g.addLayer(LOSS, loss.outputLayer(List.of("a", "b", "c")).embeddingSize(3).cachedGradients(cached)
+                    .build(), "reps");
             g.setOutputs(LOSS);
             ComputationGraph cg = new ComputationGraph(g.build());
             cg.init();
@@ -106,6 +105,10 @@ class GraphModelTest {
         return new LossSpec(fn, ns, false, 0.2, freeze);
     }
 
+    private static LossSpec loss(String fn, NegativeSampling ns, boolean freeze) {
+        return org.symile.app.spec.TestLosses.parse(fn, ns, freeze);
+    }
+
     private static Batch batch(long seed) {
         Nd4j.getRandom().setSeed(seed);
         return new Batch(Map.of("a", Nd4j.randn(DataType.DOUBLE, B, 2), "b", Nd4j.randn(DataType.DOUBLE, B, 2),
@@ -124,8 +127,8 @@ class GraphModelTest {
     }
 
     @ParameterizedTest
-    @CsvSource({"CLIP,N", "SYMILE,N_SQUARED", "GRAM,N", "TRIANGLE,N"})
-    void theFlatGradientIsTheDerivativeOfTheBatchMeanLoss(LossFn fn, NegativeSampling ns) {
+    @CsvSource({"CLIP,N", "SYMILE,N_SQUARED", "GRAM,N", "TRIANGLE,N", "SYMILE/0.2/a;c,N_SQUARED", "CLIP/0.1/b,N"})
+    void theFlatGradientIsTheDerivativeOfTheBatchMeanLoss(String fn, NegativeSampling ns) {
         Model model = new Model(loss(fn, ns, false));
         Batch batch = batch(1);
         TrainableModel.Gradients g = model.gradients(batch, null);
@@ -245,8 +248,9 @@ class GraphModelTest {
      * loss, flattened gradient and update, for O(N) Symile (the same permutations), O(N²) Symile and CLIP.
      */
     @ParameterizedTest
-    @CsvSource({"SYMILE,N,1", "SYMILE,N,4", "SYMILE,N_SQUARED,2", "CLIP,N,4", "GRAM,N,4", "TRIANGLE,N,3"})
-    void aMicroBatchedStepIsThePlainStep(LossFn fn, NegativeSampling ns, int micro) {
+    @CsvSource({"SYMILE,N,1", "SYMILE,N,4", "SYMILE,N_SQUARED,2", "CLIP,N,4", "GRAM,N,4", "TRIANGLE,N,3",
+            "SYMILE/0.2/c,N,4", "CLIP/0.1/a,N,4"})
+    void aMicroBatchedStepIsThePlainStep(String fn, NegativeSampling ns, int micro) {
         Model plain = new Model(loss(fn, ns, false), false, 0);
         Model cached = new Model(loss(fn, ns, false), false, micro);
         assertEquals(plain.graph().params(), cached.graph().params());

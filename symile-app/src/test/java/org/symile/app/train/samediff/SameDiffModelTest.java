@@ -72,6 +72,7 @@ class SameDiffModelTest {
         return new LossSpec(fn, ns, false, 0.2, false);
     }
 
+
     private static Batch batch(long seed) {
         Nd4j.getRandom().setSeed(seed);
         Map<String, INDArray> arrays = new LinkedHashMap<>();
@@ -90,9 +91,10 @@ class SameDiffModelTest {
     /** Negatives-free losses, so the loss is a function of the weights alone. */
     @ParameterizedTest
     @CsvSource({"CLIP,N,GRAPH", "CLIP,N,CLOSED_FORM", "SYMILE,N_SQUARED,GRAPH", "GRAM,N,GRAPH", "GRAM,N,CLOSED_FORM",
-            "TRIANGLE,N,GRAPH", "TRIANGLE,N,CLOSED_FORM"})
-    void gradientsAreCentralDifferencesOfTheBatchMeanLoss(LossFn fn, NegativeSampling ns, LossForm form) {
-        Model model = new Model(loss(fn, ns), form);
+            "TRIANGLE,N,GRAPH", "TRIANGLE,N,CLOSED_FORM", "SYMILE/0.2/a;c,N_SQUARED,GRAPH", "CLIP/0.1/b,N,GRAPH",
+            "CLIP/0.1/b,N,CLOSED_FORM"})
+    void gradientsAreCentralDifferencesOfTheBatchMeanLoss(String fn, NegativeSampling ns, LossForm form) {
+        Model model = new Model(org.symile.app.spec.TestLosses.parse(fn, ns, false), form);
         Batch batch = batch(1);
         TrainableModel.Gradients g = model.gradients(batch, null);
         assertEquals(model.evalLoss(batch, null), g.loss(), 1e-12);
@@ -153,10 +155,11 @@ class SameDiffModelTest {
      * TRIANGLE.
      */
     @ParameterizedTest
-    @CsvSource({"SYMILE,N,1", "SYMILE,N,4", "SYMILE,N_SQUARED,2", "CLIP,N,4", "CLIP,N,6", "GRAM,N,4", "TRIANGLE,N,3"})
-    void aMicroBatchedStepIsThePlainStep(LossFn fn, NegativeSampling ns, int micro) {
-        Model plain = new Model(loss(fn, ns), LossForm.GRAPH);
-        Model cached = new Model(loss(fn, ns), LossForm.GRAPH, micro);
+    @CsvSource({"SYMILE,N,1", "SYMILE,N,4", "SYMILE,N_SQUARED,2", "CLIP,N,4", "CLIP,N,6", "GRAM,N,4", "TRIANGLE,N,3",
+            "SYMILE/0.2/a;c,N,4", "SYMILE/0.3/b,N_SQUARED,2", "CLIP/0.1/c,N,4"})
+    void aMicroBatchedStepIsThePlainStep(String fn, NegativeSampling ns, int micro) {
+        Model plain = new Model(org.symile.app.spec.TestLosses.parse(fn, ns, false), LossForm.GRAPH);
+        Model cached = new Model(org.symile.app.spec.TestLosses.parse(fn, ns, false), LossForm.GRAPH, micro);
         Batch batch = batch(21);
         TrainableModel.Gradients gp = plain.gradients(batch, Permutations.random(new SplittableRandom(8)));
         TrainableModel.Gradients gc = cached.gradients(batch, Permutations.random(new SplittableRandom(8)));
