@@ -18,6 +18,7 @@ import org.symile.app.cli.TrainCommand;
 import org.symile.app.cli.UiCommand;
 import org.symile.app.memory.NativeAllocator;
 import org.symile.app.runtime.NativeBuild;
+import org.symile.data.DataProblems;
 import org.symile.samediff.SameDiffConsole;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -72,6 +73,14 @@ public final class SymileCli implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, cmdLine, parse) -> {
             String cmd = cmdLine.getCommandSpec().qualifiedName();
+            if (ex instanceof DataProblems p) {
+                // several problems found together: one line each, so every one can be fixed in one go
+                err.println(cmd + ": " + oneLine(p.subject()) + ":");
+                p.problems().forEach(line -> err.println("  " + oneLine(line)));
+                LOG.debug("bad data", ex);
+                err.flush();
+                return ExitCodes.USAGE;
+            }
             if (ex instanceof IllegalArgumentException) {
                 err.println(cmd + ": " + oneLine(ex.getMessage()));
                 LOG.debug("bad input", ex);

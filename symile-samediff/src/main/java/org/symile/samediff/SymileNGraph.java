@@ -8,6 +8,7 @@ import org.nd4j.autodiff.samediff.SDIndex;
 import org.nd4j.autodiff.samediff.SDVariable;
 import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -173,7 +174,10 @@ final class SymileNGraph implements LossGraph {
             return;
         }
         if (eye == null || eye.rows() != batchSize) {
-            eye = Nd4j.eye(batchSize).castTo(dtype);
+            // cached across batches, so never in a caller's workspace (closed and reopened every step)
+            try (MemoryWorkspace outside = Nd4j.getWorkspaceManager().scopeOutOfWorkspaces()) {
+                eye = Nd4j.eye(batchSize).castTo(dtype);
+            }
         }
         feed.put(eyeName, eye);
         boolean[] isAnchor = new boolean[m];

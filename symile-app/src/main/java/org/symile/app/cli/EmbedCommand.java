@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code symile embed}: a split's representations as .npy files. */
 @Command(name = "embed", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Encode every row of a split with a trained symile_m3 or symile_mimic model (a symile"
-                + " checkpoint or upstream's Lightning .ckpt) and write <out>/<modality>_<split>.npy (float32"
+        description = {"Encode every row of a split with a trained symile_m3, symile_mimic or custom model (a"
+                + " symile checkpoint or upstream's Lightning .ckpt) and write <out>/<modality>_<split>.npy (float32"
                 + " [rows, d], numpy-readable) per modality plus <out>/embeddings_<split>.json (model, data, sizes)."
                 + " Streams the split a batch at a time; files appear only when complete."})
 public final class EmbedCommand implements Callable<Integer> {

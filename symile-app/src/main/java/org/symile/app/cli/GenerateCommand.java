@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
+import org.symile.data.synthetic.SyntheticCustom;
 import org.symile.data.synthetic.SyntheticM3;
 import org.symile.data.synthetic.SyntheticMimic;
 import picocli.CommandLine.Command;
@@ -16,33 +17,39 @@ import picocli.CommandLine.Spec;
 /** {@code symile generate}: write a synthetic dataset in upstream's split layout. */
 @Command(name = "generate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write a small synthetic Symile-M3 or Symile-MIMIC dataset in upstream's split layout"
-                + " (<out>/<split>/<name>_<split>.npy, metadata.json) for tests and demos. The directory is built"
+                + " (<out>/<split>/<name>_<split>.npy, metadata.json), or a custom one (modalities left,right,target:"
+                + " features, masked tokens that can be absent, features; the target is the XOR of the other two's"
+                + " bits, which only a higher-order objective learns), for tests and demos. The directory is built"
                 + " under a temporary name and renamed when complete."})
 public final class GenerateCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--experiment", required = true, paramLabel = "NAME", description = "symile_m3 or symile_mimic.")
+    @Option(names = "--experiment", required = true, paramLabel = "NAME",
+            description = "symile_m3, symile_mimic or custom.")
     private String experiment;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output directory (must not exist).")
     private Path out;
 
-    @Option(names = "--train_n", paramLabel = "N", description = "Training rows [6000 / 2000].")
+    @Option(names = "--train_n", paramLabel = "N", description = "Training rows [6000 / 2000 / 10000].")
     private Integer trainN;
 
-    @Option(names = "--val_n", paramLabel = "N", description = "Validation rows [1000 / 200].")
+    @Option(names = "--val_n", paramLabel = "N", description = "Validation rows [1000 / 200 / 1000].")
     private Integer valN;
 
-    @Option(names = "--test_n", paramLabel = "N", description = "Test rows (MIMIC: test queries) [1000 / 200].")
+    @Option(names = "--test_n", paramLabel = "N", description = "Test rows (MIMIC: test queries) [1000 / 200 / 1000].")
     private Integer testN;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed (default: ${DEFAULT-VALUE}).")
     private long seed;
 
-    @Option(names = "--noise", paramLabel = "X", description = "Noise level [0.1 / 0.3].")
+    @Option(names = "--noise", paramLabel = "X", description = "Noise level [0.1 / 0.3 / 0.1].")
     private Double noise;
+
+    @Option(names = "--bits", paramLabel = "N", description = "custom: bits of the XOR each row encodes [12].")
+    private Integer bits;
 
     @Option(names = "--num_langs", paramLabel = "N", description = "symile_m3: 2, 5 or 10 languages [5].")
     private Integer numLangs;
@@ -89,8 +96,14 @@ public final class GenerateCommand implements Callable<Integer> {
                         or(testN, d.testN()), or(imageSize, d.imageSize()), or(ecgLength, d.ecgLength()),
                         or(latent, d.latent()), noise == null ? d.noise() : noise, seed));
             }
-            default -> throw new IllegalArgumentException("--experiment: expected symile_m3 or symile_mimic, got '"
-                    + experiment + "'");
+            case "custom" -> {
+                SyntheticCustom.Config d = SyntheticCustom.Config.defaults();
+                SyntheticCustom.write(tmp, new SyntheticCustom.Config(or(trainN, d.trainN()), or(valN, d.valN()),
+                        or(testN, d.testN()), or(bits, d.bits()), noise == null ? d.noise() : noise, d.missing(),
+                        seed));
+            }
+            default -> throw new IllegalArgumentException("--experiment: expected symile_m3, symile_mimic or custom,"
+                    + " got '" + experiment + "'");
         }
         try {
             if (Files.exists(out)) {

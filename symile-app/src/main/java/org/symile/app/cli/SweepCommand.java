@@ -25,7 +25,7 @@ public final class SweepCommand implements Callable<Integer> {
     private CommandSpec spec;
 
     @Option(names = "--experiment", paramLabel = "NAME",
-            description = "binary_xor, symile_m3 or symile_mimic (must match the space file's experiment).")
+            description = "binary_xor, symile_m3, symile_mimic or custom (must match the space file's experiment).")
     private String experiment;
 
     @Option(names = "--space", paramLabel = "FILE",
@@ -44,7 +44,8 @@ public final class SweepCommand implements Callable<Integer> {
             description = "Continue a killed sweep in DIR; finished trials are not redone.")
     private Path resume;
 
-    @Option(names = "--data_dir", paramLabel = "DIR", description = "Passed to every trial (symile_m3, symile_mimic).")
+    @Option(names = "--data_dir", paramLabel = "DIR",
+            description = "Passed to every trial (symile_m3, symile_mimic, custom).")
     private Path dataDir;
 
     @Override

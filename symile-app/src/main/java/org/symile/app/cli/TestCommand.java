@@ -14,16 +14,18 @@ import picocli.CommandLine.Spec;
 
 /** {@code symile test}: upstream's test.py for symile_m3 and symile_mimic. */
 @Command(name = "test", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Evaluate a symile_m3 or symile_mimic checkpoint on the test split (upstream's test.py):"
-                + " <save_dir>/<yyyyMMdd_HHmmss>_<rand4>/results.json {test_acc, description}, or with --bootstrap"
-                + " bootstrap_metrics.csv (one test_acc per resample; M3 resamples bank and queries independently,"
-                + " MIMIC the queries only). The test split is encoded once; resamples reuse the encodings."})
+        description = {"Evaluate a symile_m3, symile_mimic or custom checkpoint on the test split (upstream's"
+                + " test.py): <save_dir>/<yyyyMMdd_HHmmss>_<rand4>/results.json {test_acc, description; custom also"
+                + " test_recall_at_1/5/10 and test_mean_rank}, or with --bootstrap bootstrap_metrics.csv (one test_acc"
+                + " per resample; M3 resamples bank and queries independently, MIMIC and custom the queries only)."
+                + " The test split is encoded once; resamples reuse the encodings."})
 public final class TestCommand implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
 
-    @Option(names = "--experiment", required = true, description = "symile_m3 or symile_mimic (required).")
+    @Option(names = "--experiment", required = true, description = "symile_m3, symile_mimic or custom"
+            + " (required).")
     private String experiment;
 
     @Option(names = "--batch_sz_test", required = true, paramLabel = "N", description = "Encoding batch size.")

@@ -2,6 +2,7 @@ package org.symile.app.experiments;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.symile.app.experiments.custom.CustomExperiment;
 import org.symile.app.experiments.m3.M3Experiment;
 import org.symile.app.experiments.mimic.MimicExperiment;
 import org.symile.app.experiments.xor.XorSweep;
@@ -50,12 +51,15 @@ public final class Experiments {
         }
         return switch (spec.experiment()) {
             case BINARY_XOR -> XorSweep.run(spec);
-            case SYMILE_M3, SYMILE_MIMIC -> ExperimentRunner.train(spec, factory(spec.experiment()),
+            case SYMILE_M3, SYMILE_MIMIC, CUSTOM -> ExperimentRunner.train(spec, factory(spec.experiment()),
                     spec.spark() == null ? LoopFactory.IN_PROCESS : cluster);
         };
     }
 
-    /** Upstream's test.py for a symile_m3 or symile_mimic checkpoint, written by this project or by upstream. */
+    /**
+     * Upstream's test.py for a symile_m3, symile_mimic or custom checkpoint (the first two written by this project or
+     * by upstream).
+     */
     public static ExperimentRunner.TestOutcome test(TestSpec spec) {
         Backend.logStartup();
         return ExperimentRunner.test(spec, ModelFiles.read(spec.ckptPath()), factory(spec.experiment()));
@@ -66,6 +70,7 @@ public final class Experiments {
         return switch (kind) {
             case SYMILE_M3 -> M3Experiment::open;
             case SYMILE_MIMIC -> MimicExperiment::open;
+            case CUSTOM -> CustomExperiment::open;
             case BINARY_XOR -> throw new IllegalArgumentException("binary_xor is trained per p_hat by XorSweep");
         };
     }

@@ -72,7 +72,7 @@ public final class ModelFiles {
             return switch (kind) {
                 case SYMILE_M3 -> M3Upstream.read(file, spec, state, hp);
                 case SYMILE_MIMIC -> MimicUpstream.read(file, spec, state);
-                case BINARY_XOR -> throw new IllegalStateException("unreachable");
+                case BINARY_XOR, CUSTOM -> throw new IllegalStateException("unreachable: upstream has no " + kind);
             };
         }
     }

@@ -17,7 +17,9 @@ import org.slf4j.LoggerFactory;
 import org.symile.app.run.Json;
 import org.symile.app.spec.LossFn;
 import org.symile.data.NpyWriter;
+import org.symile.data.SplitTensors;
 import org.symile.data.TensorBatchIterator;
+import org.symile.data.custom.CustomLayout;
 import org.symile.data.m3.M3Split;
 import org.symile.data.mimic.MimicSplit;
 
@@ -78,6 +80,19 @@ public final class SplitEmbeddings {
                 data = s;
                 inputs = s.inputs(DataType.FLOAT);
             }
+            case CUSTOM -> {
+                SplitTensors s = SplitTensors.open(dataDir, split);
+                data = s;
+                inputs = new ArrayList<>();
+                for (String m : chosen) {
+                    for (String name : List.of(m, CustomLayout.maskName(m), CustomLayout.missingName(m))) {
+                        if (name.equals(m) || s.has(name)) {
+                            inputs.add(new TensorBatchIterator.Input(name, s.tensor(name), null));
+                            needed.add(name);
+                        }
+                    }
+                }
+            }
             default -> throw new IllegalArgumentException("--ckpt_path " + model.file() + ": a binary_xor model;"
                     + " its data is drawn at random, not stored in a --data_dir, so there is no split to embed"
                     + " (encode your own bit vectors with TrainedModel.encode)");
@@ -113,10 +128,10 @@ public final class SplitEmbeddings {
             n.put("checkpoint_origin", model.upstream() ? "upstream lightning" : "symile");
             n.put("experiment", model.kind().flag());
             n.put("loss_fn", model.spec().loss().lossFn().flag());
-            if (model.spec().loss().lossFn() != LossFn.SYMILE) {
+            if (model.spec().loss().lossFn() != LossFn.SYMILE || model.spec().loss().labelSmoothing() != 0) {
                 n.put("label_smoothing", model.spec().loss().labelSmoothing());
             }
-            if (model.spec().loss().lossFn().tupleObjective().isPresent()) {
+            if (model.spec().loss().lossFn().tupleObjective().isPresent() || !model.spec().loss().anchors().isEmpty()) {
                 // what the scores of a GRAM or TRIANGLE model were trained with
                 n.put("anchors", model.spec().loss().anchors().isEmpty() ? "all"
                         : String.join(",", model.spec().loss().anchors()));

@@ -9,6 +9,8 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.symile.app.experiments.ModelFiles;
+import org.symile.app.experiments.custom.CustomArchitecture;
+import org.symile.app.experiments.custom.CustomModel;
 import org.symile.app.experiments.m3.M3Architecture;
 import org.symile.app.experiments.m3.M3Model;
 import org.symile.app.experiments.mimic.MimicArchitecture;
@@ -26,7 +28,7 @@ import org.symile.samediff.ZeroShot;
 import org.symile.samediff.inference.MultimodalEncoder;
 
 /**
- * A trained model of any of the three experiments, loaded from a checkpoint for inference. Modalities and their
+ * A trained model of any experiment, loaded from a checkpoint for inference. Modalities and their
  * inputs (per-row shapes; names are the experiment's split-tensor names, so a split's raw batches can be passed
  * as they are):
  * <table>
@@ -37,9 +39,12 @@ import org.symile.samediff.inference.MultimodalEncoder;
  *   <tr><td></td><td>text</td><td>{@code text_input_ids}, {@code text_attention_mask} [L]</td></tr>
  *   <tr><td>symile_mimic</td><td>cxr, ecg</td><td>{@code cxr} [3, H, W], {@code ecg} [1, T, 12]</td></tr>
  *   <tr><td></td><td>labs</td><td>{@code labs_percentiles}, {@code labs_missingness} [50]</td></tr>
+ *   <tr><td>custom</td><td>each of --modalities</td><td>{@code NAME}: features [w], a category id, or token ids
+ *   [L] (optional {@code NAME_mask} [L]); optional {@code NAME_missing} ({@link CustomModel#encode(String, Map)})
+ *   </td></tr>
  * </table>
  * A symile_m3 model trained with missingness also reads the optional indicators {@code <modality>_missing} [B]
- * ({@link M3Model#encode(String, Map)}). Representations are those the loss saw: L2-normalised for binary_xor,
+ * * ({@link M3Model#encode(String, Map)}). Representations are those the loss saw: L2-normalised for binary_xor and custom,
  * LayerNorm outputs for the other two.
  *
  * <pre>{@code
@@ -115,6 +120,17 @@ public final class TrainedModel implements MultimodalEncoder {
                 yield new TrainedModel(src, m, a.d(), in, (mod, batch) -> m.encode(mod, mod.equals("labs")
                         ? Nd4j.concat(1, input(batch, "labs_percentiles").castTo(DataType.FLOAT),
                         input(batch, "labs_missingness").castTo(DataType.FLOAT)) : input(batch, mod)));
+            }
+            case CUSTOM -> {
+                CustomArchitecture a = Json.read(src.architecture(), CustomArchitecture.class,
+                        where + " (architecture)");
+                CustomModel m = new CustomModel(a, spec.loss(), init, 0);
+                src.weights().loadInto(m, where);
+                Map<String, List<String>> in = new LinkedHashMap<>();
+                for (CustomArchitecture.Encoder e : a.encoders()) {
+                    in.put(e.name(), List.of(e.name()));
+                }
+                yield new TrainedModel(src, m, a.d(), in, m::encode);
             }
         };
     }

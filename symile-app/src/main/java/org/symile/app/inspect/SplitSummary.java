@@ -15,7 +15,8 @@ import org.symile.data.TensorSource;
 
 /**
  * A data directory (one subdirectory per split) or a split directory: every tensor's file, dtype and shape per
- * split, the split's rows, and whether its tensors' row counts agree.
+ * split, the split's rows, and whether its tensors' row counts agree; for a data directory also which experiment
+ * layouts it satisfies ({@link LayoutSummary}).
  */
 final class SplitSummary {
     private SplitSummary() {
@@ -28,7 +29,8 @@ final class SplitSummary {
                 splits.put(p.getFileName().toString(), path);
             }
         }
-        if (splits.isEmpty() || hasTensorFiles(path)) {
+        boolean splitDirectory = splits.isEmpty() || hasTensorFiles(path);
+        if (splitDirectory) {
             splits.clear();
             splits.put(path.getFileName().toString(), path.getParent() == null ? Path.of(".") : path.getParent());
         }
@@ -63,6 +65,9 @@ final class SplitSummary {
                 allConsistent &= consistent;
             }
         }
+        if (!splitDirectory) {
+            LayoutSummary.add(root, path);
+        }
         return new Inspection(root, Inspection.Layout.DIRECTORY, allConsistent);
     }
 
@@ -73,6 +78,9 @@ final class SplitSummary {
             s.getValue().path("tensors").fields().forEachRemaining(t -> out.append(String.format("  %-36s %-8s %s%n",
                     t.getKey(), t.getValue().path("dtype").asText(), t.getValue().path("shape").asText())));
         });
+        if (root.has("layouts")) {
+            LayoutSummary.text(out, root.get("layouts"));
+        }
     }
 
     private static boolean hasTensorFiles(Path dir) {

@@ -17,4 +17,12 @@ public interface Encodings {
      *                 for symile_m3, independently of the candidate bank), as upstream's bootstrap
      */
     double accuracy(RandomGenerator ties, RandomGenerator resample);
+
+    /**
+     * Further retrieval metrics of the whole set (no resample), e.g. {@code recall_at_5} or {@code mean_rank};
+     * empty where the experiment reports accuracy alone.
+     */
+    default java.util.Map<String, Double> retrievalMetrics() {
+        return java.util.Map.of();
+    }
 }

@@ -106,8 +106,9 @@ public final class ExperimentRunner {
         RunSpec spec = model.spec().with(overrides);
         RandomGenerator rng = RngStream.derive(Seeds.resolve(t.useSeed(), t.seed()), "test");
         double[] acc;
+        Map<String, Double> details = new java.util.LinkedHashMap<>();
         try (Experiment<?> experiment = factory.open(spec, model.architecture(), EnumSet.of(Split.TEST))) {
-            acc = test(experiment, model, source, t, rng);
+            acc = test(experiment, model, source, t, rng, details);
         }
         Path out = RunDirectory.create(t.saveDir());
         if (t.bootstrap()) {
@@ -119,17 +120,28 @@ public final class ExperimentRunner {
         } else {
             ObjectNode r = Json.MAPPER.createObjectNode();
             r.put("test_acc", acc[0]);
+            details.forEach((k, v) -> r.put("test_" + k, v));
             r.put("description", t.description());
             Json.write(out.resolve("results.json"), r);
         }
         return new TestOutcome(out, acc);
     }
 
+    /** The test accuracies; without bootstrap also the split's further retrieval metrics, into {@code details}. */
     private static <M extends TrainableModel> double[] test(Experiment<M> experiment, ModelSource file,
-                                                            String source, TestSpec t, RandomGenerator rng) {
+                                                            String source, TestSpec t, RandomGenerator rng,
+                                                            Map<String, Double> details) {
         M model = experiment.buildModel(new RngStream(0), false);
         file.weights().loadInto(model, source);
-        return evaluate(experiment, model, t.bootstrap(), t.bootstrapN(), rng, "");
+        if (t.bootstrap() || experiment.bootstrap() != Experiment.Bootstrap.RESAMPLE) {
+            return evaluate(experiment, model, t.bootstrap(), t.bootstrapN(), rng, "");
+        }
+        Encodings e = experiment.encode(model, Split.TEST, 0);
+        double acc = e.accuracy(rng, null);
+        LOG.info("test_acc {}", String.format(Locale.ROOT, "%.4f", acc));
+        details.putAll(e.retrievalMetrics());
+        details.forEach((k, v) -> LOG.info("test_{} {}", k, String.format(Locale.ROOT, "%.4f", v)));
+        return new double[] {acc};
     }
 
     /**

@@ -178,7 +178,11 @@ public final class TrainingRun<M extends TrainableModel> implements Trainer.List
 
     @Override
     public Map<String, Double> validationMetrics(int epoch) {
-        return Map.of("val_acc", experiment.encode(model, Split.VAL, 0).accuracy(evalTies, null));
+        Encodings e = experiment.encode(model, Split.VAL, 0);
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.put("val_acc", e.accuracy(evalTies, null));
+        e.retrievalMetrics().forEach((k, v) -> m.put("val_" + k, v));
+        return m;
     }
 
     @Override

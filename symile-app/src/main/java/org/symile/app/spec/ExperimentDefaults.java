@@ -26,6 +26,13 @@ final class ExperimentDefaults {
             Map.entry("epochs", 80), Map.entry("logit_scale_init", -7.0), Map.entry("lr", 5e-4),
             Map.entry("weight_decay", 0.2));
 
+    /** custom: L2-normalised representations (CLIP's temperature 0.07) and small MLP encoders. */
+    private static final Map<String, Object> CUSTOM = Map.ofEntries(
+            Map.entry("batch_sz_train", 256), Map.entry("batch_sz_val", 256), Map.entry("batch_sz_test", 100),
+            Map.entry("check_val_every_n_epoch", 1), Map.entry("d", 128), Map.entry("negative_sampling", "n"),
+            Map.entry("epochs", 30), Map.entry("logit_scale_init", 2.6593), Map.entry("lr", 1e-3),
+            Map.entry("weight_decay", 0.01));
+
     private ExperimentDefaults() {
     }
 
@@ -35,22 +42,26 @@ final class ExperimentDefaults {
             case BINARY_XOR -> XOR.get(flag);
             case SYMILE_M3 -> missingness && M3_MISSING.containsKey(flag) ? M3_MISSING.get(flag) : M3.get(flag);
             case SYMILE_MIMIC -> MIMIC.get(flag);
+            case CUSTOM -> CUSTOM.get(flag);
         };
     }
 
-    /** {@code [xor / m3 / mimic]} for help texts, or "" when the flag has no per-experiment default. */
+    /** {@code [xor / m3 / mimic / custom]} for help texts, or "" when the flag has no per-experiment default. */
     static String helpSuffix(String flag) {
         Object x = XOR.get(flag);
         Object m = M3.get(flag);
         Object i = MIMIC.get(flag);
-        if (x == null && m == null && i == null) {
+        Object c = CUSTOM.get(flag);
+        if (x == null && m == null && i == null && c == null) {
             return "";
         }
-        if ((x == null ? 0 : 1) + (m == null ? 0 : 1) + (i == null ? 0 : 1) == 1) {
-            return " [" + text(x != null ? x : m != null ? m : i) + "]";
+        java.util.List<Object> present = java.util.stream.Stream.of(x, m, i, c).filter(java.util.Objects::nonNull)
+                .toList();
+        if (present.size() == 1) {
+            return " [" + text(present.get(0)) + "]";
         }
         String m3 = M3_MISSING.containsKey(flag) ? m + " (" + M3_MISSING.get(flag) + " with missingness)" : text(m);
-        return " [" + text(x) + " / " + m3 + " / " + text(i) + "]";
+        return " [" + text(x) + " / " + m3 + " / " + text(i) + " / " + text(c) + "]";
     }
 
     private static String text(Object v) {

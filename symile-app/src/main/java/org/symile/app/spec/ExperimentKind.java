@@ -4,14 +4,19 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** The three experiments of the paper, by upstream's {@code --experiment} value. */
+/**
+ * The three experiments of the paper, by upstream's {@code --experiment} value, and {@code custom}: any M
+ * modalities of split tensors (an extension), whose modality names come from {@code --modalities}.
+ */
 public enum ExperimentKind {
     /** Synthetic binary XOR (paper §5.1): one model per p̂, tested inside {@code train}. */
     BINARY_XOR("binary_xor", List.of("a", "b", "c")),
     /** Symile-M3: audio, image and text (paper §5.2). */
     SYMILE_M3("symile_m3", List.of("audio", "image", "text")),
     /** Symile-MIMIC: chest X-ray, ECG and labs (paper §5.3). */
-    SYMILE_MIMIC("symile_mimic", List.of("cxr", "ecg", "labs"));
+    SYMILE_MIMIC("symile_mimic", List.of("cxr", "ecg", "labs")),
+    /** A user's own modalities ({@code --modalities}); see {@link CustomSpec}. */
+    CUSTOM("custom", List.of());
 
     private final String flag;
     private final List<String> modalities;
@@ -21,7 +26,10 @@ public enum ExperimentKind {
         this.modalities = modalities;
     }
 
-    /** The modalities' names in the models' order (the names {@code --anchors} takes). */
+    /**
+     * The modalities' names in the models' order (the names {@code --anchors} takes); empty for {@link #CUSTOM},
+     * whose names a run's {@link RunSpec#modalities()} gives.
+     */
     public List<String> modalities() {
         return modalities;
     }

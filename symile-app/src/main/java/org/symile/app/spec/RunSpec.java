@@ -17,7 +17,7 @@ import java.util.Objects;
  * and {@link #toJson()}/{@link #fromJson} store it in checkpoints and run_info.json.
  *
  * @param experiment     {@code --experiment}
- * @param dataDir        {@code --data_dir} (required for symile_m3 and symile_mimic, null for binary_xor)
+ * @param dataDir        {@code --data_dir} (required for symile_m3, symile_mimic and custom, null for binary_xor)
  * @param ckptSaveDir    {@code --ckpt_save_dir}: root of run directories
  * @param ckptPath       {@code --ckpt_path}: the checkpoint to resume from, or null
  * @param seed           {@code --seed}
@@ -66,6 +66,8 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
                     + " part of the DL4J network; use --negative_sampling n for batches whose O(N^2) products do not"
                     + " fit");
         }
+        loss.checkModalities(experimentSpec instanceof CustomSpec c ? c.modalities() : experiment.modalities(),
+                experimentSpec.d());
         if (spark != null && experiment == ExperimentKind.BINARY_XOR) {
             throw new IllegalArgumentException("--spark_master: binary_xor trains in one process (its p_hat models"
                     + " already train side by side, --p_hat_workers); Spark trains symile_m3 and symile_mimic");
@@ -103,6 +105,16 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
         return as(MimicSpec.class);
     }
 
+    /** The custom experiment's settings; throws for another experiment. */
+    public CustomSpec custom() {
+        return as(CustomSpec.class);
+    }
+
+    /** This run's modality names in the model's order: the experiment's own, or custom's {@code --modalities}. */
+    public List<String> modalities() {
+        return experimentSpec instanceof CustomSpec c ? c.modalities() : experiment.modalities();
+    }
+
     private <T extends ExperimentSpec> T as(Class<T> type) {
         if (!type.isInstance(experimentSpec)) {
             throw new IllegalStateException("a " + experiment + " run has no " + type.getSimpleName());
@@ -126,7 +138,7 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
             given.put(name, f.parse(text));
         });
         if (!given.containsKey("experiment")) {
-            throw new IllegalArgumentException("--experiment: required (binary_xor, symile_m3 or symile_mimic)");
+            throw new IllegalArgumentException("--experiment: required (binary_xor, symile_m3, symile_mimic or custom)");
         }
         return new SpecBuilder((ExperimentKind) given.get("experiment"), given).build();
     }

@@ -38,7 +38,6 @@ final class SpecBuilder {
         LossSpec loss = new LossSpec(lossFn, ns, bool("memory_lean"), dbl("logit_scale_init"),
                 bool("freeze_logit_scale"), eps == null ? LossSpec.defaultLabelSmoothing(lossFn) : (Double) eps,
                 anchors);
-        loss.checkModalities(kind.modalities(), integer("d"));
         TrainerSpec trainer = new TrainerSpec(integer("epochs"), integer("check_val_every_n_epoch"),
                 dbl("limit_train_batches"), dbl("limit_val_batches"), integer("batch_sz_train"),
                 integer("batch_sz_val"), integer("batch_sz_test"), bool("drop_last"), integer("micro_batch_sz"));
@@ -52,6 +51,7 @@ final class SpecBuilder {
             case SYMILE_M3 -> m3();
             case SYMILE_MIMIC -> new MimicSpec(integer("d"), bool("pretrained"), (Path) value("pretrained_dir"),
                     integer("resnet_base_width"));
+            case CUSTOM -> custom();
         };
         SparkSpec spark = spark();
         if (exp instanceof M3Spec m && m.textDropout() > 0 && spark != null
@@ -93,6 +93,17 @@ final class SpecBuilder {
         return new XorSpec(integer("d"), integer("d_v"), integer("train_n"), integer("val_n"), integer("test_n"),
                 bool("bootstrap"), integer("bootstrap_n"), ps == null ? XorSpec.defaultPHats() : (List<Double>) ps,
                 integer("p_hat_workers"));
+    }
+
+    @SuppressWarnings("unchecked")
+    private CustomSpec custom() {
+        List<String> modalities = (List<String>) value("modalities");
+        if (modalities == null) {
+            throw new IllegalArgumentException("--modalities: required for --experiment custom (the names of the"
+                    + " tensors NAME_<split>.npy in each split directory, at least 2, separated by commas)");
+        }
+        return new CustomSpec(integer("d"), modalities, (String) value("target_modality"),
+                (List<Integer>) value("hidden_dims"));
     }
 
     private M3Spec m3() {

@@ -8,7 +8,7 @@ import java.util.Objects;
  * One {@code test} run (upstream's {@code test.py}, §2.2, §2.6): which checkpoint, on which data, and how the test
  * set is resampled.
  *
- * @param experiment  symile_m3 or symile_mimic (binary_xor tests inside {@code train})
+ * @param experiment  symile_m3, symile_mimic or custom (binary_xor tests inside {@code train})
  * @param batchSzTest encoding chunk size; the accuracy does not depend on it
  * @param bootstrap   resample the test set {@code bootstrapN} times (M3: bank and queries independently; MIMIC:
  *                    the queries, each with its own negatives)
@@ -23,7 +23,7 @@ public record TestSpec(ExperimentKind experiment, int batchSzTest, boolean boots
     public TestSpec {
         Objects.requireNonNull(experiment, "--experiment");
         if (experiment == ExperimentKind.BINARY_XOR) {
-            throw new IllegalArgumentException("--experiment: expected symile_m3 or symile_mimic (binary_xor tests"
+            throw new IllegalArgumentException("--experiment: expected symile_m3, symile_mimic or custom (binary_xor tests"
                     + " inside train), got 'binary_xor'");
         }
         TrainerSpec.positive("--batch_sz_test", batchSzTest);

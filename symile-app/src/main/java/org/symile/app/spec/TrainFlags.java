@@ -19,7 +19,7 @@ public final class TrainFlags {
 
     /** How a flag's text becomes a value. */
     enum Type { INT, LONG, DOUBLE, BOOL, PATH, STRING, DOUBLES, EXPERIMENT, LOSS_FN, NEGATIVE_SAMPLING, TEXT_EMBEDDING,
-        TRAINING_MASTER, SPARK_NEGATIVES, ANCHORS }
+        TRAINING_MASTER, SPARK_NEGATIVES, ANCHORS, NAMES, HIDDEN_DIMS }
 
     /**
      * One flag.
@@ -62,6 +62,8 @@ public final class TrainFlags {
                     case TRAINING_MASTER -> SparkTrainingMaster.fromFlag(v);
                     case SPARK_NEGATIVES -> SparkNegatives.fromFlag(v);
                     case ANCHORS -> anchors(v);
+                    case NAMES -> names(v);
+                    case HIDDEN_DIMS -> hiddenDims(v);
                 };
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(flag + ": expected " + (type == Type.DOUBLE || type == Type.DOUBLES
@@ -83,6 +85,25 @@ public final class TrainFlags {
             return out;
         }
 
+        private static List<String> names(String v) {
+            List<String> out = new ArrayList<>();
+            for (String s : v.split(",", -1)) {
+                out.add(s.trim());
+            }
+            return out;
+        }
+
+        private static List<Integer> hiddenDims(String v) {
+            if (v.equals("none")) {
+                return List.of();
+            }
+            List<Integer> out = new ArrayList<>();
+            for (String s : v.split(",")) {
+                out.add(Integer.parseInt(s.trim()));
+            }
+            return out;
+        }
+
         private static List<Double> doubles(String v) {
             List<Double> out = new ArrayList<>();
             for (String s : v.split(",")) {
@@ -98,8 +119,10 @@ public final class TrainFlags {
         ExperimentKind x = ExperimentKind.BINARY_XOR;
         ExperimentKind m3 = ExperimentKind.SYMILE_M3;
         ExperimentKind mi = ExperimentKind.SYMILE_MIMIC;
+        ExperimentKind cu = ExperimentKind.CUSTOM;
         add("experiment", "NAME", null, Type.EXPERIMENT, null,
-                "binary_xor, symile_m3 or symile_mimic (required)", RunSpec::experiment);
+                "binary_xor, symile_m3, symile_mimic, or custom (your own modalities; required)",
+                RunSpec::experiment);
         add("batch_sz_train", "N", null, Type.INT, null, "Training batch size", s -> s.trainer().batchSzTrain());
         add("batch_sz_val", "N", null, Type.INT, null,
                 "Validation batch size; also the encoding chunk for retrieval sets", s -> s.trainer().batchSzVal());
@@ -116,7 +139,8 @@ public final class TrainFlags {
         add("ckpt_save_dir", "DIR", null, Type.PATH, "ckpts",
                 "Root of the run directories <yyyyMMdd_HHmmss>_<rand4>", RunSpec::ckptSaveDir);
         add("d", "N", null, Type.INT, null, "Width of every projection head", s -> s.experimentSpec().d());
-        add("data_dir", "DIR", null, Type.PATH, null, "Split-tensor root (symile_m3, symile_mimic; required there)",
+        add("data_dir", "DIR", null, Type.PATH, null, "Split-tensor root (symile_m3, symile_mimic, custom; required"
+                + " there)",
                 RunSpec::dataDir);
         add("drop_last", "BOOL", null, Type.BOOL, "False", "Drop the last partial training batch",
                 s -> s.trainer().dropLast());
@@ -245,6 +269,16 @@ public final class TrainFlags {
         add("resnet_base_width", "N", mi, Type.INT, "64", "symile_mimic: channels of the ResNets' first stage, 64 as"
                 + " torchvision; smaller widths make CPU demos and tests fast (extension)",
                 s -> s.mimic().resnetBaseWidth());
+        // ---- custom
+        add("modalities", "NAME,NAME,...", cu, Type.NAMES, null, "custom: the modalities, read from"
+                + " <data_dir>/<split>/NAME_<split>.npy (or .pt): floats [N, w] (features), integers [N] (categories)"
+                + " or [N, L] (tokens, mean-pooled; optional NAME_mask_<split>), optional NAME_missing_<split> [N]"
+                + " (1 = absent); at least 2, in the loss's order (required)", s -> s.custom().modalities());
+        add("target_modality", "NAME", cu, Type.STRING, null, "custom: the modality retrieved from the others in"
+                + " evaluation (default: the last of --modalities)", s -> s.custom().targetModality());
+        add("hidden_dims", "W,W,...|none", cu, Type.HIDDEN_DIMS, "512", "custom: hidden widths of each modality's"
+                + " MLP encoder (ReLU between layers, then the projection to --d, L2-normalised); none: a linear"
+                + " encoder", s -> s.custom().hiddenDims().isEmpty() ? "none" : s.custom().hiddenDims());
     }
 
     private TrainFlags() {
@@ -301,7 +335,7 @@ public final class TrainFlags {
         StringBuilder out = new StringBuilder();
         for (ExperimentKind k : ExperimentKind.values()) {
             out.append(out.length() == 0 ? " " : "; ").append(k.flag()).append(' ')
-                    .append(String.join(",", k.modalities()));
+                    .append(k == ExperimentKind.CUSTOM ? "its --modalities" : String.join(",", k.modalities()));
         }
         return out.toString();
     }

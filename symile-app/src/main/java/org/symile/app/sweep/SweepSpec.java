@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import org.symile.app.spec.ExperimentKind;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 import org.yaml.snakeyaml.constructor.SafeConstructor;
@@ -104,9 +105,11 @@ public record SweepSpec(String experiment, Search search, int gridPoints, int ca
             }
         }
         String experiment = string(name, map, "experiment", null);
-        if (!List.of("binary_xor", "symile_m3", "symile_mimic").contains(experiment)) {
-            throw new IllegalArgumentException(name + ": key 'experiment': expected binary_xor, symile_m3 or"
-                    + " symile_mimic, got '" + experiment + "'");
+        try {
+            ExperimentKind.fromFlag(experiment);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(name + ": key 'experiment': " + e.getMessage().replace("--experiment: ",
+                    ""), e);
         }
         Search search = switch (string(name, map, "search", "grid")) {
             case "grid" -> Search.GRID;

@@ -108,7 +108,7 @@ class TrainCommandTest {
         for (TrainFlags.Flag f : TrainFlags.all()) {
             assertTrue(r.out().contains("--" + f.name() + "="), f.name());
         }
-        assertTrue(r.out().contains("[1000 / 256 / 280]"), "per-experiment defaults are shown");
+        assertTrue(r.out().contains("[1000 / 256 / 280 / 256]"), "per-experiment defaults are shown");
         assertTrue(r.out().contains("default: ckpts"));
     }
 }

@@ -95,7 +95,9 @@ class RunSpecTest {
             "--experiment binary_xor --loss_fn clip --label_smoothing 0.1",
             "--experiment binary_xor --label_smoothing 0.1 --anchors a,c",
             "--experiment symile_mimic --data_dir /d --loss_fn clip --anchors ecg",
-            "--experiment symile_m3 --data_dir /d --negative_sampling n_squared --label_smoothing 0.2 --anchors text"})
+            "--experiment symile_m3 --data_dir /d --negative_sampling n_squared --label_smoothing 0.2 --anchors text",
+            "--experiment custom --data_dir /d --modalities a,b,c --hidden_dims none --target_modality b",
+            "--experiment custom --data_dir /d --modalities x,y --hidden_dims 64,32 --loss_fn clip --anchors x"})
     void roundTripsThroughJsonAndCommandLine(String line) {
         RunSpec spec = parse(line.split(" "));
         assertEquals(spec, RunSpec.fromJson(spec.toJson(), "test"));
@@ -174,6 +176,17 @@ class RunSpecTest {
             "--experiment binary_xor --loss_fn gram --negative_sampling n_squared|--negative_sampling",
             "--experiment binary_xor --loss_fn volume|--loss_fn",
             "--experiment binary_xor --loss_fn gram --batch_sz_train 1|--batch_sz_train",
+            "--experiment custom --data_dir /d|--modalities",
+            "--experiment custom --data_dir /d --modalities a|--modalities",
+            "--experiment custom --data_dir /d --modalities a,a|--modalities",
+            "--experiment custom --data_dir /d --modalities a_b,c|--modalities",
+            "--experiment custom --data_dir /d --modalities a,b --target_modality z|--target_modality",
+            "--experiment custom --data_dir /d --modalities a,b --hidden_dims 0|--hidden_dims",
+            "--experiment custom --data_dir /d --modalities a,b --hidden_dims x|--hidden_dims",
+            "--experiment custom --modalities a,b|--data_dir",
+            "--experiment binary_xor --modalities a,b|--modalities",
+            "--experiment custom --data_dir /d --modalities a,b --anchors c|--anchors",
+            "--experiment custom --data_dir /d --modalities a,b --loss_fn triangle|--loss_fn triangle",
             "--d 3|--experiment"})
     void invalidValuesAreRefusedNamingTheFlag(String line, String flag) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> parse(line.split(" ")));
@@ -230,7 +243,8 @@ class RunSpecTest {
             assertTrue(f.description().length() > 10, f.name());
             assertNull(TrainFlags.get("--" + f.name()));
         }
-        assertTrue(TrainFlags.get("batch_sz_train").description().contains("[1000 / 256 / 280]"));
+        assertTrue(TrainFlags.get("batch_sz_train").description().contains("[1000 / 256 / 280 / 256]"),
+                TrainFlags.get("batch_sz_train").description());
         assertTrue(TrainFlags.get("lr").description().contains("1.0E-5 with missingness")
                 || TrainFlags.get("lr").description().contains("1e-05 with missingness"),
                 TrainFlags.get("lr").description());

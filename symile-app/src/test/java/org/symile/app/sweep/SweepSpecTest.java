@@ -25,7 +25,7 @@ class SweepSpecTest {
         try (Stream<Path> s = Files.list(Path.of("..", "hyperparams"))) {
             files = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
         }
-        assertEquals(3, files.size(), files.toString());
+        assertEquals(4, files.size(), files.toString());
         for (Path f : files) {
             SweepSpec spec = SweepSpec.read(f);
             assertEquals(f.getFileName().toString(), spec.experiment() + ".yaml");

@@ -95,28 +95,7 @@ class SameDiffModelTest {
             "CLIP/0.1/b,N,CLOSED_FORM"})
     void gradientsAreCentralDifferencesOfTheBatchMeanLoss(String fn, NegativeSampling ns, LossForm form) {
         Model model = new Model(org.symile.app.spec.TestLosses.parse(fn, ns, false), form);
-        Batch batch = batch(1);
-        TrainableModel.Gradients g = model.gradients(batch, null);
-        assertEquals(model.evalLoss(batch, null), g.loss(), 1e-12);
-        assertEquals(model.trainable().size(), g.arrays().size());
-        double h = 1e-6;
-        int checked = 0;
-        for (String name : model.trainable()) {
-            INDArray p = model.graph().getVariable(name).getArr();
-            INDArray grad = g.arrays().get(name);
-            assertArrayEquals(p.shape(), grad.shape(), name);
-            for (long i = 0; i < p.length(); i++) {
-                double orig = p.getDouble(i);
-                p.putScalar(i, orig + h);
-                double up = model.evalLoss(batch, null);
-                p.putScalar(i, orig - h);
-                double down = model.evalLoss(batch, null);
-                p.putScalar(i, orig);
-                double numeric = (up - down) / (2 * h);
-                assertEquals(numeric, grad.getDouble(i), 1e-7 * Math.max(1, Math.abs(numeric)), name + "[" + i + "]");
-                checked++;
-            }
-        }
+        int checked = CentralDifferences.check(model, batch(1));
         assertEquals(3 * (2 * 3 + 3) + 1, checked);
     }
 
