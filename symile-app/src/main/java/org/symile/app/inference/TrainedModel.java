@@ -20,6 +20,7 @@ import org.symile.app.experiments.xor.BinaryXorExperiment;
 import org.symile.app.experiments.xor.BinaryXorModel;
 import org.symile.app.run.Json;
 import org.symile.app.run.ModelSource;
+import org.symile.app.runtime.NativeBuild;
 import org.symile.app.spec.ExperimentKind;
 import org.symile.app.spec.RunSpec;
 import org.symile.app.train.RngStream;
@@ -59,6 +60,11 @@ import org.symile.samediff.inference.MultimodalEncoder;
  * Not thread-safe: one thread encodes at a time.
  */
 public final class TrainedModel implements MultimodalEncoder {
+    static {
+        // before ND4J starts, where this class is a program's first use of it (see NativeBuild)
+        NativeBuild.select();
+    }
+
     private final ModelSource source;
     private final TrainableModel model;
     private final long d;
