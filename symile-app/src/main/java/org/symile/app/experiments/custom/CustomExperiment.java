@@ -153,8 +153,7 @@ public final class CustomExperiment implements Experiment<CustomModel> {
     /** Blocks of {@code --batch_sz_test} rows of the split, each ranked on its own. */
     @Override
     public Encodings encode(CustomModel model, Split split, int draw) {
-        Split data = split == Split.TEST ? Split.TEST : Split.VAL;
-        return CustomRetrieval.encode(model, batches(data, spec.trainer().batchSzTest(), false),
+        return CustomRetrieval.encode(model, batches(split, spec.trainer().batchSzTest(), false),
                 spec.loss().lossFn().score(), spec.custom().targetIndex());
     }
 
