@@ -31,6 +31,9 @@ class DataCommandsTest {
         assertEquals(50, splits.get("train").get("rows").asInt());
         assertTrue(splits.get("train").get("consistent").asBoolean());
         assertEquals("[50, 4]", splits.get("train").get("tensors").get("text_input_ids").get("shape").asText());
+        JsonNode layouts = new ObjectMapper().readTree(i.out()).get("layouts");
+        assertTrue(layouts.get("symile_m3").get("satisfied").asBoolean(), layouts.toString());
+        assertTrue(layouts.get("symile_mimic").get("reason").asText().contains("cxr_train"), layouts.toString());
 
         Path mimic = root.resolve("mimic");
         assertEquals(0, CliRunner.run("generate", "--experiment", "symile_mimic", "--out", mimic.toString(),
@@ -40,6 +43,17 @@ class DataCommandsTest {
                 .get("splits");
         assertEquals(120, ms.get("test").get("rows").asInt());
         assertEquals("int64", ms.get("test").get("tensors").get("label").get("dtype").asText());
+
+        Path custom = root.resolve("custom");
+        CliRunner.Run c = CliRunner.run("generate", "--experiment", "custom", "--out", custom.toString(),
+                "--train_n", "40", "--val_n", "10", "--test_n", "10", "--bits", "5");
+        assertEquals(0, c.code(), c.err());
+        JsonNode cs = new ObjectMapper().readTree(CliRunner.run("inspect", custom.toString(), "--json").out());
+        assertEquals("[40, 7]", cs.get("splits").get("train").get("tensors").get("right").get("shape").asText());
+        assertEquals("tokens [N, 7], masked, can be absent", cs.get("layouts").get("custom").get("modalities")
+                .get("right").asText());
+        assertEquals(2, CliRunner.run("generate", "--experiment", "custom", "--out", root.resolve("y").toString(),
+                "--bits", "0").code());
 
         CliRunner.Run again = CliRunner.run("generate", "--experiment", "symile_m3", "--out", m3.toString());
         assertEquals(2, again.code());
