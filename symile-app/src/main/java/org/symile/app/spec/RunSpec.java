@@ -70,7 +70,7 @@ public record RunSpec(ExperimentKind experiment, Path dataDir, Path ckptSaveDir,
                 experimentSpec.d());
         if (spark != null && experiment == ExperimentKind.BINARY_XOR) {
             throw new IllegalArgumentException("--spark_master: binary_xor trains in one process (its p_hat models"
-                    + " already train side by side, --p_hat_workers); Spark trains symile_m3 and symile_mimic");
+                    + " already train side by side, --p_hat_workers); Spark trains symile_m3, symile_mimic and custom");
         }
         if (loss.lossFn() != LossFn.CLIP && trainer.batchSzTrain() < 2) {
             throw new IllegalArgumentException("--batch_sz_train: --loss_fn " + loss.lossFn().flag()

@@ -184,7 +184,7 @@ public final class TrainFlags {
                 + " directory (ui_stats.dl4j) for symile ui", RunSpec::ui);
         add("ui_port", "PORT", null, Type.INT, "9000", "Port of the training UI (0: any free port)",
                 RunSpec::uiPort);
-        add("spark_master", "URL", null, Type.STRING, null, "Train on a Spark cluster (symile_m3, symile_mimic):"
+        add("spark_master", "URL", null, Type.STRING, null, "Train on a Spark cluster (symile_m3, symile_mimic, custom):"
                 + " local[N], spark://HOST:PORT, yarn or k8s://URL; every worker trains on its own share of each"
                 + " epoch's batches, negatives from its own batch (default: train in this process)",
                 s -> s.spark() == null ? null : s.spark().master());
