@@ -24,10 +24,13 @@ import org.symile.samediff.NegativeSampling;
  * @param negativeSampling {@code mimic_step}: Symile's negatives ({@code --negative_sampling})
  * @param microBatchSz     {@code mimic_step}, {@code m3_step}: rows encoded at once in a gradient-cached step, 0 for a
  *                         plain step ({@code --micro_batch_sz})
+ * @param labelSmoothing   the Symile and CLIP loss rows' label smoothing ({@code --label_smoothing}; GRAM and TRIANGLE
+ *                         always take their official 0.1)
  */
 public record BenchConfig(int b, int d, int m, int bank, DataType dtype, int warmup, int iters,
                           double timeLimitSeconds, List<String> names, long dataMb, int imageSize, int ecgLength,
-                          int baseWidth, NegativeSampling negativeSampling, int microBatchSz) {
+                          int baseWidth, NegativeSampling negativeSampling, int microBatchSz,
+                          double labelSmoothing) {
     public BenchConfig {
         if (b < 2) {
             throw new IllegalArgumentException("--B: expected a batch size >= 2, got " + b);
@@ -58,6 +61,10 @@ public record BenchConfig(int b, int d, int m, int bank, DataType dtype, int war
             throw new IllegalArgumentException("--image_size and --ecg_length: expected >= 32, --resnet_base_width"
                     + " >= 1, got " + imageSize + ", " + ecgLength + ", " + baseWidth);
         }
+        if (!(labelSmoothing >= 0 && labelSmoothing < 1)) {
+            throw new IllegalArgumentException("--label_smoothing: expected a number in [0, 1), got "
+                    + labelSmoothing);
+        }
         if (microBatchSz < 0 || microBatchSz > b) {
             throw new IllegalArgumentException("--micro_batch_sz: expected 0 (plain steps) up to --B " + b + ", got "
                     + microBatchSz);
@@ -68,6 +75,6 @@ public record BenchConfig(int b, int d, int m, int bank, DataType dtype, int war
     public static BenchConfig of(int b, int d, int m, int bank, DataType dtype, int warmup, int iters,
                                  double timeLimitSeconds, List<String> names) {
         return new BenchConfig(b, d, m, bank, dtype, warmup, iters, timeLimitSeconds, names, 256, 0, 5000, 64,
-                NegativeSampling.N_SQUARED, 0);
+                NegativeSampling.N_SQUARED, 0, 0);
     }
 }

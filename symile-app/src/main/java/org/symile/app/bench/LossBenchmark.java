@@ -49,16 +49,20 @@ final class LossBenchmark implements Benchmarks.Family {
     @Override
     public BenchResult run(String name) {
         Map<String, Object> extra = new LinkedHashMap<>();
+        if (c.labelSmoothing() > 0 && (name.startsWith("symile") || name.startsWith("clip"))) {
+            extra.put("label_smoothing", c.labelSmoothing());
+        }
         Runnable body = switch (name) {
             case "symile_n" -> {
-                LossEvaluator e = LossEvaluator.symile(SymileLoss.Config.of(NegativeSampling.N), c.dtype());
+                LossEvaluator e = LossEvaluator.symile(SymileLoss.Config.of(NegativeSampling.N)
+                        .withLabelSmoothing(c.labelSmoothing()), c.dtype());
                 Permutations p = Permutations.random(new SplittableRandom(1));
                 extra.put("workspace", true);
                 yield inStepWorkspace(e, () -> e.forwardBackward(reps, logScale, p));
             }
             case "symile_n_closed" -> {
                 LossEvaluator e = LossEvaluator.symile(SymileLoss.Config.of(NegativeSampling.N)
-                        .withForm(LossForm.CLOSED_FORM), c.dtype());
+                        .withForm(LossForm.CLOSED_FORM).withLabelSmoothing(c.labelSmoothing()), c.dtype());
                 Permutations p = Permutations.random(new SplittableRandom(1));
                 extra.put("vector_api", LossForm.vectorised());
                 extra.put("workspace", true);
@@ -66,18 +70,21 @@ final class LossBenchmark implements Benchmarks.Family {
             }
             case "symile_n_squared", "symile_n_squared_lean" -> {
                 boolean lean = name.endsWith("lean");
-                LossEvaluator e = LossEvaluator.symile(lean ? SymileLoss.Config.lean()
-                        : SymileLoss.Config.of(NegativeSampling.N_SQUARED), c.dtype());
+                LossEvaluator e = LossEvaluator.symile((lean ? SymileLoss.Config.lean()
+                        : SymileLoss.Config.of(NegativeSampling.N_SQUARED)).withLabelSmoothing(c.labelSmoothing()),
+                        c.dtype());
                 extra.put("product_mb", Math.pow(c.b(), c.m() - 1) * c.d() * c.dtype().width() / (1 << 20));
                 yield () -> e.forwardBackward(reps, logScale, null);
             }
             case "clip" -> {
-                LossEvaluator e = LossEvaluator.clip(c.dtype());
+                LossEvaluator e = LossEvaluator.clip(new ClipLoss().withLabelSmoothing(c.labelSmoothing()),
+                        c.dtype());
                 extra.put("workspace", true);
                 yield inStepWorkspace(e, () -> e.forwardBackward(reps, logScale, null));
             }
             case "clip_closed" -> {
-                LossEvaluator e = LossEvaluator.clip(new ClipLoss().withForm(LossForm.CLOSED_FORM), c.dtype());
+                LossEvaluator e = LossEvaluator.clip(new ClipLoss().withForm(LossForm.CLOSED_FORM)
+                        .withLabelSmoothing(c.labelSmoothing()), c.dtype());
                 extra.put("workspace", true);
                 yield inStepWorkspace(e, () -> e.forwardBackward(reps, logScale, null));
             }

@@ -103,6 +103,11 @@ public final class BenchCommand implements Callable<Integer> {
                     + " --micro_batch_sz (default: ${DEFAULT-VALUE}, plain steps).")
     private int microBatchSz;
 
+    @Option(names = "--label_smoothing", defaultValue = "0", paramLabel = "EPS",
+            description = "Label smoothing of the symile_n* and clip* rows, as train --label_smoothing (default:"
+                    + " ${DEFAULT-VALUE}; gram and triangle always take their official 0.1).")
+    private double labelSmoothing;
+
     @Option(names = "--json", paramLabel = "FILE",
             description = "Also write the results as a JSON list of {name, B, d, M, median_ms, p10_ms, p90_ms, ...}.")
     private Path json;
@@ -126,7 +131,7 @@ public final class BenchCommand implements Callable<Integer> {
             }
         }
         BenchConfig config = new BenchConfig(b, d, m, bank, dt, warmup, iters, timeLimit, names, dataMb, imageSize,
-                ecgLength, baseWidth, NegativeSampling.fromFlag(negativeSampling), microBatchSz);
+                ecgLength, baseWidth, NegativeSampling.fromFlag(negativeSampling), microBatchSz, labelSmoothing);
         Backend.setThreads(threads);
         Backend.logStartup();
         List<BenchResult> results = Benchmarks.run(config);

@@ -38,6 +38,19 @@ class BenchCommandTest {
         assertTrue(r.out().contains("median_ms"), r.out());
     }
 
+    /** Smoothed loss rows say so in their notes; the tuple objectives keep their own smoothing. */
+    @Test
+    void smoothedLossRowsRecordTheirSmoothing(@TempDir Path dir) throws Exception {
+        Path json = dir.resolve("bench.json");
+        CliRunner.Run r = CliRunner.run("bench", "--B", "8", "--d", "4", "--warmup", "1", "--iters", "3",
+                "--only", "symile_n_closed,clip,gram", "--label_smoothing", "0.2", "--json", json.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode rows = new ObjectMapper().readTree(json.toFile());
+        assertEquals(0.2, rows.get(0).get("label_smoothing").asDouble(), 0.0);
+        assertEquals(0.2, rows.get(1).get("label_smoothing").asDouble(), 0.0);
+        assertTrue(rows.get(2).get("label_smoothing") == null, rows.get(2).toString());
+    }
+
     /** The layer benchmarks run the 8-modality example's network at its sizes, in the form they name. */
     @Test
     void layerStepsReportTheExampleSizesAndTheirForm(@TempDir Path dir) throws Exception {
@@ -75,6 +88,9 @@ class BenchCommandTest {
         r = CliRunner.run("bench", "--data_mb", "0");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--data_mb: expected >= 1, got 0"), r.err());
+        r = CliRunner.run("bench", "--label_smoothing", "1.5", "--only", "clip");
+        assertEquals(2, r.code());
+        assertTrue(r.err().contains("--label_smoothing: expected a number in [0, 1), got 1.5"), r.err());
         r = CliRunner.run("bench", "--image_size", "16", "--only", "resnet18_step");
         assertEquals(2, r.code());
         assertTrue(r.err().contains("--image_size"), r.err());
