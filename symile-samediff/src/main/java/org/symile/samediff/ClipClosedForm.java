@@ -19,8 +19,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *   ∂u += s·K v,   ∂v += s·Kᵀ u,   ∂log s += Σ K ⊙ L
  * </pre>
  * Label smoothing ε adds c·ε·Σ_i (2·L_ii − mean_j L_ij − mean_j L_ji) to the loss and c·ε·(2I − (2/B)·11ᵀ) to K;
- * from the trace T = s·Σ_i u_i·v_i and the sum S = s·(Σ_i u_i)·(Σ_j v_j) that is c·ε·(2T − 2S/B) on the loss and on
- * ∂log s, and 2c·ε·s·(v − mean v), 2c·ε·s·(u − mean u) on ∂u and ∂v: [B, d] work only. With anchors, only the
+ * from the trace T = Σ_i L_ii (read off L) and the sum S = s·(Σ_i u_i)·(Σ_j v_j) that is c·ε·(2T − 2S/B) on the
+ * loss and on ∂log s, and the K correction is added in place, so the same GEMMs give ∂u and ∂v. With anchors, only the
  * pairs holding one of them are summed ({@link ClipLoss#withAnchors}).
  */
 final class ClipClosedForm implements EagerLoss {
@@ -89,19 +89,19 @@ final class ClipClosedForm implements EagerLoss {
             INDArray u = r.get(a);
             INDArray v = r.get(c);
             Nd4j.gemm(u, v, g, false, true, s, 0.0);
+            // the trace of L, read before the softmax pass overwrites L with K
+            double trace = eps > 0 ? SquareArrays.diagonalSum(g) : 0;
             SoftmaxRows.Sums both = SoftmaxColumns.symmetric(g, h, coef);
             loss += coef * both.loss();
             gradLog += both.gradDotLogits();
             if (eps > 0) {
-                double trace = s * u.mul(v).sumNumber().doubleValue();
                 double sum = s * u.sum(0).mul(v.sum(0)).sumNumber().doubleValue();
                 double shift = coef * eps * (2 * trace - 2 * sum / b);
                 loss += shift;
                 gradLog += shift;
                 if (gradients) {
-                    double k = 2 * coef * eps * s;
-                    grads.get(a).addi(v.subRowVector(v.mean(0)).muli(k));
-                    grads.get(c).addi(u.subRowVector(u.mean(0)).muli(k));
+                    // K += 2cε·(I − 11ᵀ/B): the GEMMs below then carry the smoothing's share of ∂u and ∂v
+                    SquareArrays.addIdentityMinusConstant(g, 2 * coef * eps, 2 * coef * eps / b);
                 }
             }
             if (!gradients) {

@@ -70,6 +70,17 @@ final class SoftmaxRows {
      * @param eps label smoothing in [0, 1); 0 is the plain cross-entropy
      */
     static Sums crossEntropy(INDArray z, double[] diag, double coef, double[] diagGrad, double eps) {
+        return crossEntropy(z, diag, coef, diagGrad, eps, null);
+    }
+
+    /**
+     * {@link #crossEntropy(INDArray, double[], double, double[], double)} given each row's mean logit (after the
+     * diagonal replacement), when the caller has it more cheaply than a pass over the row.
+     *
+     * @param rowMeans mean_j z_ij per row, or null to compute them from the rows
+     */
+    static Sums crossEntropy(INDArray z, double[] diag, double coef, double[] diagGrad, double eps,
+                             double[] rowMeans) {
         int b = (int) z.rows();
         int n = (int) z.columns();
         if (z.rank() != 2 || n < b || z.ordering() != 'c' || z.elementWiseStride() != 1
@@ -97,7 +108,7 @@ final class SoftmaxRows {
                 if (diag != null) {
                     row[i] = (float) diag[i];
                 }
-                double gap = eps > 0 ? row[i] - rowMean(row, n) : 0;
+                double gap = eps > 0 ? row[i] - (rowMeans != null ? rowMeans[i] : rowMean(row, n)) : 0;
                 kernel.row(row, n, i, coef, out);
                 if (eps > 0) {
                     smooth(row, n, i, (float) (coef * eps / n), (float) (coef * eps), out, eps, gap, coef);
@@ -110,7 +121,8 @@ final class SoftmaxRows {
                 if (diag != null) {
                     buf.putDouble((start + i) * 8, diag[i]);
                 }
-                double gap = eps > 0 ? buf.getDouble((start + i) * 8) - rowMean(buf, start, n) : 0;
+                double gap = eps > 0 ? buf.getDouble((start + i) * 8)
+                        - (rowMeans != null ? rowMeans[i] : rowMean(buf, start, n)) : 0;
                 doubleRow(buf, start, n, start + i, coef, out);
                 if (eps > 0) {
                     smooth(buf, start, n, start + i, coef * eps / n, coef * eps, out, eps, gap, coef);

@@ -8,7 +8,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * Row-major [B, B] double arrays as {@link TriadClosedForm} keeps them between its GEMMs: tiled transposes, and
- * bulk copies to and from C-order FLOAT or DOUBLE scratch arrays (one buffer call, not an element at a time).
+ * bulk copies to and from C-order FLOAT or DOUBLE scratch arrays (one buffer call, not an element at a time); and
+ * the two whole-matrix touches {@link ClipClosedForm}'s label smoothing needs on such scratch arrays.
  */
 final class SquareArrays {
     /** Tile edge of the transposes, which read one array along rows and write the other along columns. */
@@ -54,6 +55,55 @@ final class SquareArrays {
         buf.get((int) src.offset(), floats, 0, dst.length);
         for (int i = 0; i < dst.length; i++) {
             dst[i] = floats[i];
+        }
+    }
+
+    /** Σ_i a_ii of a C-order [B, B] FLOAT or DOUBLE array. */
+    static double diagonalSum(INDArray a) {
+        int b = (int) a.rows();
+        int base = (int) a.offset();
+        double sum = 0;
+        if (a.dataType() == DataType.DOUBLE) {
+            DoubleBuffer buf = a.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+            for (int i = 0; i < b; i++) {
+                sum += buf.get(base + i * (b + 1));
+            }
+        } else {
+            FloatBuffer buf = a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+            for (int i = 0; i < b; i++) {
+                sum += buf.get(base + i * (b + 1));
+            }
+        }
+        return sum;
+    }
+
+    /** a += onDiagonal·I − everywhere·11ᵀ, in place, a row at a time, for a C-order [B, B] FLOAT or DOUBLE array. */
+    static void addIdentityMinusConstant(INDArray a, double onDiagonal, double everywhere) {
+        int b = (int) a.rows();
+        int base = (int) a.offset();
+        if (a.dataType() == DataType.DOUBLE) {
+            DoubleBuffer buf = a.data().asNio().order(ByteOrder.nativeOrder()).asDoubleBuffer();
+            double[] row = new double[b];
+            for (int i = 0; i < b; i++) {
+                buf.get(base + i * b, row, 0, b);
+                for (int j = 0; j < b; j++) {
+                    row[j] -= everywhere;
+                }
+                row[i] += onDiagonal;
+                buf.put(base + i * b, row, 0, b);
+            }
+            return;
+        }
+        FloatBuffer buf = a.data().asNio().order(ByteOrder.nativeOrder()).asFloatBuffer();
+        float[] row = new float[b];
+        float off = (float) everywhere;
+        for (int i = 0; i < b; i++) {
+            buf.get(base + i * b, row, 0, b);
+            for (int j = 0; j < b; j++) {
+                row[j] -= off;
+            }
+            row[i] += (float) onDiagonal;
+            buf.put(base + i * b, row, 0, b);
         }
     }
 

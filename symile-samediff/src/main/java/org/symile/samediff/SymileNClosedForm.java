@@ -141,7 +141,8 @@ final class SymileNClosedForm implements EagerLoss {
             }
             INDArray x = r.get(a);
             Nd4j.gemm(x, q, z, false, true, s, 0.0);
-            SoftmaxRows.Sums sums = SoftmaxRows.crossEntropy(z, sPos, coef, w, eps);
+            SoftmaxRows.Sums sums = SoftmaxRows.crossEntropy(z, sPos, coef, w, eps,
+                    eps > 0 ? rowMeans(x, q, sPos, s) : null);
             loss += coef * sums.loss();
             gradLog += sums.gradDotLogits();
             if (!gradients) {
@@ -177,5 +178,20 @@ final class SymileNClosedForm implements EagerLoss {
             grads.get(k).addi(tmp.muliColumnVector(wCol));
         }
         return new LossGradients(loss, grads, gradLog);
+    }
+
+    /**
+     * mean_j Z_ij with the positive on the diagonal, from [B, d] products: (s·x_i·Σ_j Q_j − s·x_i·Q_i + s·pos_i)/B
+     * (the label smoothing's term; no pass over Z).
+     */
+    private static double[] rowMeans(INDArray x, INDArray q, double[] sPos, double s) {
+        int b = (int) x.rows();
+        double[] total = x.mmul(q.sum(true, 0).transpose()).castTo(DataType.DOUBLE).toDoubleVector();
+        double[] own = x.mul(q).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
+        double[] out = new double[b];
+        for (int i = 0; i < b; i++) {
+            out[i] = (s * total[i] - s * own[i] + sPos[i]) / b;
+        }
+        return out;
     }
 }

@@ -285,6 +285,21 @@ class SymileSmoothingAnchorsTest {
         assertEquals(expected, EagerLoss.clip(eps, anchors).compute(reps, ls, null).loss(), 1e-12);
     }
 
+    /** The float closed form of smoothed CLIP (its K corrected in place) agrees with the DOUBLE one. */
+    @Test
+    void smoothedClipInFloatMatchesDouble() {
+        List<INDArray> reps = reps(3, 50, 12, 29);
+        List<INDArray> floats = new ArrayList<>();
+        reps.forEach(r -> floats.add(r.castTo(DataType.FLOAT)));
+        LossGradients d = EagerLoss.clip(0.1, null).compute(reps, 0.8, null);
+        double expected = d.loss();
+        INDArray g0 = d.gradients().get(0).dup();
+        LossGradients f = EagerLoss.clip(0.1, null).compute(floats, 0.8, null);
+        assertEquals(expected, f.loss(), 1e-5 * Math.abs(expected));
+        assertTrue(g0.sub(f.gradients().get(0).castTo(DataType.DOUBLE)).amaxNumber().doubleValue()
+                < 1e-5 * Math.max(1, g0.amaxNumber().doubleValue()));
+    }
+
     /** Rows' and columns' smoothed cross-entropies of s·u vᵀ, averaged. */
     private static double clipPair(INDArray u, INDArray v, double ls, double eps) {
         double[][] l = u.mmul(v.transpose()).muli(Math.exp(ls)).toDoubleMatrix();
