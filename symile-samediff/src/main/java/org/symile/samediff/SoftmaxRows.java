@@ -59,7 +59,7 @@ final class SoftmaxRows {
      * @param diagGrad if not null, receives G_ii, and G_ii is then set to 0 in z
      */
     static Sums crossEntropy(INDArray z, double[] diag, double coef, double[] diagGrad) {
-        return crossEntropy(z, diag, coef, diagGrad, 0);
+        return crossEntropy(z, diag, coef, diagGrad, 0, null);
     }
 
     /**
@@ -67,17 +67,9 @@ final class SoftmaxRows {
      * classes of each row: loss_i = lse_i − (1 − ε)·z_ii − ε·mean_j z_ij and G_i = coef·(softmax(z_i) − (1 − ε)·e_i
      * − ε/N), i.e. the unsmoothed row plus ε·(z_ii − mean_j z_ij) on the loss and coef·ε·(e_i − 1/N) on G.
      *
-     * @param eps label smoothing in [0, 1); 0 is the plain cross-entropy
-     */
-    static Sums crossEntropy(INDArray z, double[] diag, double coef, double[] diagGrad, double eps) {
-        return crossEntropy(z, diag, coef, diagGrad, eps, null);
-    }
-
-    /**
-     * {@link #crossEntropy(INDArray, double[], double, double[], double)} given each row's mean logit (after the
-     * diagonal replacement), when the caller has it more cheaply than a pass over the row.
-     *
-     * @param rowMeans mean_j z_ij per row, or null to compute them from the rows
+     * @param eps      label smoothing in [0, 1); 0 is the plain cross-entropy
+     * @param rowMeans with ε &gt; 0: mean_j z_ij per row (after the diagonal replacement), which callers have from
+     *                 [B, d] products more cheaply than from a pass over the row; ignored for ε = 0
      */
     static Sums crossEntropy(INDArray z, double[] diag, double coef, double[] diagGrad, double eps,
                              double[] rowMeans) {
@@ -87,6 +79,9 @@ final class SoftmaxRows {
                 || (z.dataType() != DataType.FLOAT && z.dataType() != DataType.DOUBLE)) {
             throw new IllegalArgumentException("softmax rows: expected a C-order [B, N >= B] FLOAT or DOUBLE array, got "
                     + z.shapeInfoToString());
+        }
+        if (eps > 0 && (rowMeans == null || rowMeans.length != b)) {
+            throw new IllegalArgumentException("softmax rows: label smoothing needs " + b + " row means");
         }
         boolean isFloat = z.dataType() == DataType.FLOAT;
         if ((z.offset() + z.length()) * z.dataType().width() > Integer.MAX_VALUE) {
@@ -108,7 +103,7 @@ final class SoftmaxRows {
                 if (diag != null) {
                     row[i] = (float) diag[i];
                 }
-                double gap = eps > 0 ? row[i] - (rowMeans != null ? rowMeans[i] : rowMean(row, n)) : 0;
+                double gap = eps > 0 ? row[i] - rowMeans[i] : 0;
                 kernel.row(row, n, i, coef, out);
                 if (eps > 0) {
                     smooth(row, n, i, (float) (coef * eps / n), (float) (coef * eps), out, eps, gap, coef);
@@ -121,8 +116,7 @@ final class SoftmaxRows {
                 if (diag != null) {
                     buf.putDouble((start + i) * 8, diag[i]);
                 }
-                double gap = eps > 0 ? buf.getDouble((start + i) * 8)
-                        - (rowMeans != null ? rowMeans[i] : rowMean(buf, start, n)) : 0;
+                double gap = eps > 0 ? buf.getDouble((start + i) * 8) - rowMeans[i] : 0;
                 doubleRow(buf, start, n, start + i, coef, out);
                 if (eps > 0) {
                     smooth(buf, start, n, start + i, coef * eps / n, coef * eps, out, eps, gap, coef);
@@ -141,22 +135,6 @@ final class SoftmaxRows {
     }
 
     private static final RowKernel SCALAR_FLOAT = SoftmaxRows::scalarRow;
-
-    private static double rowMean(float[] row, int n) {
-        double sum = 0;
-        for (int j = 0; j < n; j++) {
-            sum += row[j];
-        }
-        return sum / n;
-    }
-
-    private static double rowMean(ByteBuffer buf, int start, int n) {
-        double sum = 0;
-        for (int j = start; j < start + n; j++) {
-            sum += buf.getDouble(j * 8);
-        }
-        return sum / n;
-    }
 
     /** Adds label smoothing to a row the kernel wrote: gap = z_ii − mean_j z_ij of the row's logits. */
     private static void smooth(float[] row, int n, int target, float perClass, float onTarget, double[] out,

@@ -24,7 +24,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * those are summed (c = 1/(B·|anchors|)), though every anchor's permutations are drawn, so that the stream of
  * random draws does not depend on the choice; label smoothing ε takes
  * G = c·(softmax_rows(Z) − (1 − ε)·I − ε/B) and adds c·ε·Σ_i (Z_ii − mean_j Z_ij) to the loss
- * ({@link SoftmaxRows#crossEntropy(INDArray, double[], double, double[], double)}).
+ * ({@link SoftmaxRows#crossEntropy(INDArray, double[], double, double[], double, double[])}; the row means from
+ * [B, d] products).
  */
 final class SymileNClosedForm implements EagerLoss {
     /** [B, B]: z. [B, d]: dq, q, tmp, back, then M-1 shuffled non-anchors, then M gradients. */

@@ -121,7 +121,9 @@ final class SymileNGraph implements LossGraph {
                 SDVariable shuffled = GraphMath.scatterRows(sd, non.get(k), inv);
                 q = q == null ? shuffled : q.mul(shuffled);
             }
-            SDVariable raw = narrow ? sd.mmul(x.mul(sc), q, false, true, false)
+            // s·x: the narrow form's left factor, and the smoothing's row means (one op for both)
+            SDVariable xs = narrow || eps > 0 ? x.mul(sc) : null;
+            SDVariable raw = narrow ? sd.mmul(xs, q, false, true, false)
                     : sd.mmul(x, q, false, true, false).mul(scaleFull);
             // everything the softmax needs is computed on a detached copy: the shift (its gradient is zero in exact
             // arithmetic), the exponentials and their sums. The differentiable part is linear, with the softmax
@@ -136,7 +138,7 @@ final class SymileNGraph implements LossGraph {
             SDVariable linear = e.div(rowSum).mul(raw.sub(fixed)).sum(true, 1)
                     .add(ePos.div(rowSum).mul(sPos.sub(sPosConst)));
             SDVariable ce = eps == 0 ? lse.add(linear).sub(sPos).mean()
-                    : lse.add(linear).sub(sPos.mul(1 - eps)).sub(rowMean(sd, x, q, sc, sPos).mul(eps)).mean();
+                    : lse.add(linear).sub(sPos.mul(1 - eps)).sub(rowMean(sd, xs, q, sPos).mul(eps)).mean();
             total = total == null ? ce : total.add(ce);
         }
         this.loss = total.div(name, this.anchors.length);
@@ -147,11 +149,10 @@ final class SymileNGraph implements LossGraph {
      * Row means of the logits with the positive on the diagonal, [B, 1]: (s·x_i·Σ_j Q_j − s·x_i·Q_i + s·pos_i) / B,
      * from [B, d] products (no [B, B] pass, forward or backward).
      */
-    private static SDVariable rowMean(SameDiff sd, SDVariable x, SDVariable q, SDVariable sc, SDVariable sPos) {
-        SDVariable xs = x.mul(sc);
+    private static SDVariable rowMean(SameDiff sd, SDVariable xs, SDVariable q, SDVariable sPos) {
         SDVariable total = sd.mmul(xs, q.sum(true, 0), false, true, false);
         SDVariable own = xs.mul(q).sum(true, 1);
-        SDVariable rows = sd.sizeAt(x, 0).castTo(x.dataType());
+        SDVariable rows = sd.sizeAt(xs, 0).castTo(xs.dataType());
         return total.sub(own).add(sPos).div(rows);
     }
 

@@ -207,42 +207,7 @@ class SymileLossTest {
 
     /** O(N) Symile by the definition (upstream §1.3): negatives q_j = Π_k n_k[p_k[j]], positive on the diagonal. */
     static double bruteForceN(List<INDArray> reps, double ls, int[][][] perms) {
-        int m = reps.size();
-        int b = (int) reps.get(0).rows();
-        int d = (int) reps.get(0).columns();
-        double s = Math.exp(ls);
-        double total = 0;
-        for (int a = 0; a < m; a++) {
-            List<double[][]> non = new ArrayList<>();
-            for (int k = 0; k < m; k++) {
-                if (k != a) {
-                    non.add(reps.get(k).toDoubleMatrix());
-                }
-            }
-            double[][] x = reps.get(a).toDoubleMatrix();
-            for (int i = 0; i < b; i++) {
-                double[] z = new double[b];
-                for (int j = 0; j < b; j++) {
-                    for (int c = 0; c < d; c++) {
-                        double prod = x[i][c];
-                        for (int k = 0; k < m - 1; k++) {
-                            prod *= non.get(k)[j == i ? i : perms[a][k][j]][c];
-                        }
-                        z[j] += s * prod;
-                    }
-                }
-                double max = Double.NEGATIVE_INFINITY;
-                for (double v : z) {
-                    max = Math.max(max, v);
-                }
-                double sum = 0;
-                for (double v : z) {
-                    sum += Math.exp(v - max);
-                }
-                total += (max + Math.log(sum) - z[i]) / (b * m);
-            }
-        }
-        return total;
+        return SymileSmoothingAnchorsTest.bruteForceN(reps, ls, perms, 0, null);
     }
 
     @Test

@@ -161,12 +161,22 @@ public final class CustomLayout {
 
     /** The first row of {@code t} whose values fail {@code rowsOk} (tested on row chunks, then rows), or -1. */
     static long firstBadRow(TensorSource t, java.util.function.Predicate<INDArray> rowsOk) {
+        return firstBadRow(t, rowsOk, chunk -> { });
+    }
+
+    /**
+     * {@link #firstBadRow(TensorSource, java.util.function.Predicate)}, also handing every chunk read (as doubles) to
+     * {@code eachChunk}, so a statistic of the values comes from the same pass.
+     */
+    static long firstBadRow(TensorSource t, java.util.function.Predicate<INDArray> rowsOk,
+                            java.util.function.Consumer<INDArray> eachChunk) {
         long rows = t.rows();
         long perRow = Math.max(1, t.shape().length > 1 ? t.shape()[1] : 1);
         long chunk = Math.max(1, CHUNK_ELEMENTS / perRow);
         for (long r = 0; r < rows; r += chunk) {
             long end = Math.min(rows, r + chunk);
             INDArray part = t.readRows(r, end).castTo(DataType.DOUBLE);
+            eachChunk.accept(part);
             if (!rowsOk.test(part)) {
                 for (long i = r; i < end; i++) {
                     if (!rowsOk.test(t.readRows(i, i + 1).castTo(DataType.DOUBLE))) {

@@ -95,11 +95,13 @@ final class SplitCheck {
                 problems.add(t.origin() + ": row " + bad + " holds a non-finite value (NaN or infinity)");
             }
         } else {
-            long bad = CustomLayout.firstBadRow(t, a -> a.length() == 0 || a.minNumber().doubleValue() >= 0);
+            long[] max = {f.maxId};
+            long bad = CustomLayout.firstBadRow(t, a -> a.length() == 0 || a.minNumber().doubleValue() >= 0,
+                    a -> max[0] = a.length() == 0 ? max[0] : Math.max(max[0], a.maxNumber().longValue()));
             if (bad >= 0) {
                 problems.add(t.origin() + ": row " + bad + " holds a negative id; ids must be >= 0");
-            } else if (t.rows() > 0) {
-                f.maxId = Math.max(f.maxId, maxId(t));
+            } else {
+                f.maxId = max[0];
             }
         }
     }
@@ -126,19 +128,6 @@ final class SplitCheck {
             return true;
         }
         return !a.isNaN().any() && !a.isInfinite().any();
-    }
-
-    private static long maxId(TensorSource t) {
-        long max = -1;
-        long perRow = t.shape().length > 1 ? t.shape()[1] : 1;
-        long chunk = Math.max(1, (1L << 22) / Math.max(1, perRow));
-        for (long r = 0; r < t.rows(); r += chunk) {
-            INDArray part = t.readRows(r, Math.min(t.rows(), r + chunk));
-            if (part.length() > 0) {
-                max = Math.max(max, part.maxNumber().longValue());
-            }
-        }
-        return max;
     }
 
     private TensorSource open(String name) {
