@@ -14,9 +14,6 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 
 /** The vertex of an {@link AddReluVertex}. */
 final class AddReluVertexImpl extends BaseGraphVertex {
-    /** DL4J's workspace for all activations of a training pass: nothing in it is reused before backprop. */
-    private static final String ALL_ACTIVATIONS_WORKSPACE = "WS_ALL_LAYERS_ACT";
-
     private final boolean overwriteFirstInput;
     /** Whether the last forward pass wrote its result over inputs[0]. */
     private boolean overwrote;
@@ -57,8 +54,7 @@ final class AddReluVertexImpl extends BaseGraphVertex {
                 || !org.nd4j.linalg.api.shape.Shape.hasDefaultStridesForShape(inputs[0])) {
             return false;
         }
-        return mgr.isScopedOut(ArrayType.ACTIVATIONS)
-                || ALL_ACTIVATIONS_WORKSPACE.equals(mgr.getWorkspaceName(ArrayType.ACTIVATIONS));
+        return SoleConsumer.keepsActivationsForBackprop(true, mgr);
     }
 
     /** Whether the last forward pass wrote over its first input (for tests). */

@@ -53,6 +53,35 @@ public class TorchBatchNorm2d extends BatchNormalization {
         setActivationFn(relu ? new ActivationReLU() : new ActivationIdentity());
     }
 
+    /** Output read by exactly one layer, which frees it after its backprop ({@link SoleConsumer}). */
+    private boolean outputHasSoleConsumer;
+    /** This layer is the only reader of its input and frees it after backprop ({@link SoleConsumer}). */
+    private boolean soleConsumerOfInput;
+
+    /**
+     * Declares this layer's place on sole-consumer edges (set by the network builder, which knows the graph):
+     * {@code outputHasSoleConsumer} when exactly one layer, itself declared {@code soleConsumerOfInput}, reads this
+     * layer's output; {@code soleConsumerOfInput} when no other layer reads this layer's input. Both default to
+     * false: every activation then lives until the backward pass ends, as in DL4J's own layers.
+     *
+     * @return this configuration
+     */
+    public TorchBatchNorm2d soleConsumerEdges(boolean outputHasSoleConsumer, boolean soleConsumerOfInput) {
+        this.outputHasSoleConsumer = outputHasSoleConsumer;
+        this.soleConsumerOfInput = soleConsumerOfInput;
+        return this;
+    }
+
+    /** Whether exactly one layer reads this layer's output and frees it after its backprop. */
+    public boolean isOutputHasSoleConsumer() {
+        return outputHasSoleConsumer;
+    }
+
+    /** Whether this layer is the only reader of its input (and frees it after its backprop). */
+    public boolean isSoleConsumerOfInput() {
+        return soleConsumerOfInput;
+    }
+
     /**
      * Always false: the running variance is stored as a variance, as torchvision's {@code running_var}. (DL4J's
      * graph deserialiser sets this flag from whether an initialised layer lists a "var" parameter, which a

@@ -63,7 +63,8 @@ final class TorchBatchNorm2dLayer extends BatchNormalization {
             mean = param(BatchNormalizationParamInitializer.GLOBAL_MEAN);
             var = param(BatchNormalizationParamInitializer.GLOBAL_VAR);
         }
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType, x.shape(), 'c');
+        INDArray out = SoleConsumer.output(torchConf().isOutputHasSoleConsumer(), training, workspaceMgr, dataType,
+                x.shape());
         NativeOps.batchNorm(x, mean, var, param(BatchNormalizationParamInitializer.GAMMA),
                 param(BatchNormalizationParamInitializer.BETA), torchConf().getEps(), out);
         if (torchConf().relu()) {
@@ -93,6 +94,9 @@ final class TorchBatchNorm2dLayer extends BatchNormalization {
                 values(param(BatchNormalizationParamInitializer.GAMMA)),
                 values(param(BatchNormalizationParamInitializer.BETA)), eps, torchConf().relu(), gx,
                 dGammaValues, dBetaValues);
+        if (torchConf().isSoleConsumerOfInput()) {
+            SoleConsumer.release(input);
+        }
         INDArray dGamma = gradientViews.get(BatchNormalizationParamInitializer.GAMMA);
         INDArray dBeta = gradientViews.get(BatchNormalizationParamInitializer.BETA);
         dGamma.assign(Nd4j.createFromArray(dGammaValues).castTo(dataType).reshape(dGamma.shape()));

@@ -20,6 +20,10 @@ final class TorchConv2dLayer extends ConvolutionLayer {
         super(conf, dataType);
     }
 
+    private TorchConv2d torchConf() {
+        return (TorchConv2d) layerConf();
+    }
+
     private int kernel() {
         return layerConf().getKernelSize()[0];
     }
@@ -81,8 +85,8 @@ final class TorchConv2dLayer extends ConvolutionLayer {
             throw new IllegalArgumentException(layerId() + ": input " + java.util.Arrays.toString(x.shape())
                     + " does not fit a " + kernel() + "x" + kernel() + " convolution of " + w.size(1) + " channels");
         }
-        INDArray out = workspaceMgr.createUninitialized(ArrayType.ACTIVATIONS, dataType,
-                new long[] {n, w.size(0), oh, ow}, 'c');
+        INDArray out = SoleConsumer.output(torchConf().isOutputHasSoleConsumer(), training, workspaceMgr, dataType,
+                new long[] {n, w.size(0), oh, ow});
         if (pointwise(x, w)) {
             INDArray w2 = w.reshape(w.size(0), w.size(1));
             for (long i = 0; i < n; i++) {
@@ -131,6 +135,9 @@ final class TorchConv2dLayer extends ConvolutionLayer {
                     }
                 }
             }
+        }
+        if (torchConf().isSoleConsumerOfInput()) {
+            SoleConsumer.release(input);
         }
         Gradient gradient = new DefaultGradient();
         gradient.gradientForVariable().put(ConvolutionParamInitializer.WEIGHT_KEY, gw);

@@ -108,7 +108,7 @@ public final class TorchvisionResNet {
     public String addTo(GraphBuilder g, String prefix, String input) {
         convs.clear();
         norms.clear();
-        String h = convBn(g, prefix, "conv1", "bn1", input, inChannels, base, 7, 2, 3, true);
+        String h = convBn(g, prefix, "conv1", "bn1", input, inChannels, base, 7, 2, 3, true, false, false);
         g.addLayer(prefix + "maxpool", new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(3, 3).stride(2, 2)
                 .padding(1, 1).convolutionMode(ConvolutionMode.Truncate).build(), h);
         h = prefix + "maxpool";
@@ -123,16 +123,16 @@ public final class TorchvisionResNet {
                 String identity = h;
                 if (stride != 1 || in != out) {
                     identity = convBn(g, prefix, n + "downsample.0", n + "downsample.1", h, in, out, 1, stride, 0,
-                            false);
+                            false, false, false);
                 }
                 String y;
                 if (bottleneck) {
-                    y = convBn(g, prefix, n + "conv1", n + "bn1", h, in, width, 1, 1, 0, true);
-                    y = convBn(g, prefix, n + "conv2", n + "bn2", y, width, width, 3, stride, 1, true);
-                    y = convBn(g, prefix, n + "conv3", n + "bn3", y, width, out, 1, 1, 0, false);
+                    y = convBn(g, prefix, n + "conv1", n + "bn1", h, in, width, 1, 1, 0, true, false, true);
+                    y = convBn(g, prefix, n + "conv2", n + "bn2", y, width, width, 3, stride, 1, true, true, true);
+                    y = convBn(g, prefix, n + "conv3", n + "bn3", y, width, out, 1, 1, 0, false, true, false);
                 } else {
-                    y = convBn(g, prefix, n + "conv1", n + "bn1", h, in, out, 3, stride, 1, true);
-                    y = convBn(g, prefix, n + "conv2", n + "bn2", y, out, out, 3, 1, 1, false);
+                    y = convBn(g, prefix, n + "conv1", n + "bn1", h, in, out, 3, stride, 1, true, false, true);
+                    y = convBn(g, prefix, n + "conv2", n + "bn2", y, out, out, 3, 1, 1, false, true, false);
                 }
                 // the last batch norm's output feeds only this sum
                 g.addVertex(prefix + n + "relu", new AddReluVertex(true), y, identity);
@@ -144,12 +144,20 @@ public final class TorchvisionResNet {
         return prefix + "avgpool";
     }
 
+    /**
+     * A convolution and its batch norm. The convolution's output is read only by the batch norm, so it is always
+     * freed once the batch norm's backprop ran; {@code convOwnsInput} when no other layer reads the convolution's
+     * input (the previous batch norm's output inside a block, which that batch norm then emits for release:
+     * {@code bnOutputOwned} on the previous pair).
+     */
     private String convBn(GraphBuilder g, String prefix, String conv, String bn, String input, long in, long out,
-                          int k, int stride, int pad, boolean relu) {
+                          int k, int stride, int pad, boolean relu, boolean convOwnsInput, boolean bnOutputOwned) {
         convs.add(new Conv(conv, in, out, k, stride, pad));
         norms.add(bn);
-        g.addLayer(prefix + conv, new TorchConv2d(prefix + conv, in, out, k, stride, pad), input);
-        g.addLayer(prefix + bn, new TorchBatchNorm2d(prefix + bn, out, relu), prefix + conv);
+        g.addLayer(prefix + conv, new TorchConv2d(prefix + conv, in, out, k, stride, pad)
+                .soleConsumerEdges(true, convOwnsInput), input);
+        g.addLayer(prefix + bn, new TorchBatchNorm2d(prefix + bn, out, relu).soleConsumerEdges(bnOutputOwned, true),
+                prefix + conv);
         return prefix + bn;
     }
 

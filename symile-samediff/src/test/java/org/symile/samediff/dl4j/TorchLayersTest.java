@@ -164,6 +164,56 @@ class TorchLayersTest {
         assertTrue(check(cg, Nd4j.rand(DataType.DOUBLE, 2, channels, 32, 16).subi(0.5), Set.of(), true));
     }
 
+    /**
+     * Freeing each sole-consumer activation after its reader's backprop changes nothing in the loss or the gradients
+     * (the same network with every edge undeclared, bit for bit), and does free them: every convolution's output
+     * (the stem's, each block's and each downsample's) and the batch-norm outputs inside blocks (bn1, and bn2 of a
+     * bottleneck). Here: stem 1, basic blocks 3 each and one downsample (8); bottleneck blocks 5 each and two
+     * downsamples (13).
+     */
+    @ParameterizedTest
+    @CsvSource({"false,1,8", "true,3,13"})
+    void soleConsumerActivationsAreFreedWithoutChangingGradients(boolean bottleneck, int channels,
+                                                                 long expectReleased) {
+        ComputationGraph[] nets = new ComputationGraph[2];
+        TorchvisionResNet net = new TorchvisionResNet(new int[] {1, 1, 0, 0}, bottleneck, channels, 2);
+        for (int k = 0; k < 2; k++) {
+            GraphBuilder g = graph(InputType.convolutional(32, 16, channels));
+            String out = net.addTo(g, "r.", "in");
+            if (k == 1) {
+                g.getVertices().values().forEach(v -> {
+                    if (v instanceof org.deeplearning4j.nn.conf.graph.LayerVertex lv) {
+                        if (lv.getLayerConf().getLayer() instanceof TorchBatchNorm2d bn) {
+                            bn.soleConsumerEdges(false, false);
+                        } else if (lv.getLayerConf().getLayer() instanceof TorchConv2d c) {
+                            c.soleConsumerEdges(false, false);
+                        }
+                    }
+                });
+            }
+            nets[k] = finish(g, out, net.features());
+        }
+        nets[1].setParams(nets[0].params());
+        INDArray x = Nd4j.rand(DataType.DOUBLE, 2, channels, 32, 16).subi(0.5);
+        INDArray y = Nd4j.rand(DataType.DOUBLE, 2, 3);
+        long[] freed = new long[2];
+        for (int k = 0; k < 2; k++) {
+            nets[k].setInputs(x.dup());
+            nets[k].setLabels(y);
+            long before = SoleConsumer.released();
+            nets[k].computeGradientAndScore();
+            freed[k] = SoleConsumer.released() - before;
+        }
+        assertEquals(expectReleased, freed[0]);
+        assertEquals(0, freed[1]);
+        assertEquals(nets[1].score(), nets[0].score(), 0.0);
+        assertEquals(nets[1].getFlattenedGradients(), nets[0].getFlattenedGradients());
+        long before = SoleConsumer.released();
+        assertEquals(nets[1].output(true, x)[0], nets[0].output(true, x)[0]);
+        assertEquals(nets[1].output(false, x)[0], nets[0].output(false, x)[0]);
+        assertEquals(before, SoleConsumer.released(), "passes without backprop free nothing");
+    }
+
     @Test
     void batchNormNormalisesWithBatchStatisticsAndMovesRunningOnesLikePyTorch() {
         GraphBuilder g = graph(InputType.convolutional(3, 2, 2));
@@ -225,6 +275,15 @@ class TorchLayersTest {
         ComputationGraphConfiguration conf = g.build();
         ComputationGraphConfiguration back = ComputationGraphConfiguration.fromJson(conf.toJson());
         assertEquals(conf, back);
+        TorchConv2d conv2 = (TorchConv2d) ((org.deeplearning4j.nn.conf.graph.LayerVertex) back.getVertices()
+                .get("ecg.layer1.0.conv2")).getLayerConf().getLayer();
+        TorchBatchNorm2d bn1 = (TorchBatchNorm2d) ((org.deeplearning4j.nn.conf.graph.LayerVertex) back.getVertices()
+                .get("ecg.layer1.0.bn1")).getLayerConf().getLayer();
+        assertTrue(conv2.isOutputHasSoleConsumer() && conv2.isSoleConsumerOfInput());
+        assertTrue(bn1.isOutputHasSoleConsumer() && bn1.isSoleConsumerOfInput());
+        TorchConv2d conv1 = (TorchConv2d) ((org.deeplearning4j.nn.conf.graph.LayerVertex) back.getVertices()
+                .get("ecg.layer1.0.conv1")).getLayerConf().getLayer();
+        assertTrue(conv1.isOutputHasSoleConsumer() && !conv1.isSoleConsumerOfInput(), "conv1 shares its input");
         ComputationGraph a = new ComputationGraph(conf);
         a.init();
         ComputationGraph b = new ComputationGraph(back);
