@@ -27,7 +27,7 @@ class StepMemoryTest {
         assertEquals(10 + 1000 + 100 * 2 + 7 * 5 + 2 * 25, s.bytes(5, 2));
         // ofTraining: the activations times the overhead, the O(N²) products, the cached step's own terms
         StepMemory t = StepMemory.ofTraining(1000, 80, 64, 3, 16, 4, 400, true);
-        assertEquals(1600, t.perRowBytes());
+        assertEquals((long) (1000 * StepMemory.ACTIVATION_OVERHEAD), t.perRowBytes());
         assertEquals(80, t.fixedBytes());
         assertEquals(StepMemory.N_SQUARED_PRODUCTS * 64, t.perRowSquaredBytes());
         assertEquals(800, t.cachedFixedBytes());
