@@ -15,13 +15,17 @@ import org.nd4j.linalg.ops.transforms.Transforms;
 /** The vertex of an {@link AddReluVertex}. */
 final class AddReluVertexImpl extends BaseGraphVertex {
     private final boolean overwriteFirstInput;
+    private final boolean soleConsumerOfSecondInput;
+    private final boolean sharedGradient;
     /** Whether the last forward pass wrote its result over inputs[0]. */
     private boolean overwrote;
 
     AddReluVertexImpl(ComputationGraph graph, String name, int vertexIndex, DataType dataType,
-                      boolean overwriteFirstInput) {
+                      AddReluVertex conf) {
         super(graph, name, vertexIndex, null, null, dataType);
-        this.overwriteFirstInput = overwriteFirstInput;
+        this.overwriteFirstInput = conf.isOverwriteFirstInput();
+        this.soleConsumerOfSecondInput = conf.isSoleConsumerOfSecondInput();
+        this.sharedGradient = conf.isSharedGradient();
     }
 
     @Override
@@ -69,7 +73,11 @@ final class AddReluVertexImpl extends BaseGraphVertex {
         }
         overwrote = training && mayOverwrite(workspaceMgr) && inputs[0].equalShapes(inputs[1]);
         if (overwrote) {
-            return Transforms.relu(inputs[0].addi(inputs[1]), false);
+            INDArray out = Transforms.relu(inputs[0].addi(inputs[1]), false);
+            if (soleConsumerOfSecondInput) {
+                SoleConsumer.release(inputs[1]);
+            }
+            return out;
         }
         return Transforms.relu(sum(workspaceMgr, ArrayType.ACTIVATIONS), false);
     }
@@ -83,7 +91,7 @@ final class AddReluVertexImpl extends BaseGraphVertex {
         INDArray s = overwrote ? inputs[0] : sum(workspaceMgr, ArrayType.BP_WORKING_MEM);
         INDArray g = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, s.shape(), 'c');
         NativeOps.reluBackward(s, NativeOps.contiguous(epsilon), g);
-        return new Pair<>(null, new INDArray[] {g, workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, g)});
+        return new Pair<>(null, new INDArray[] {g, sharedGradient ? g : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, g)});
     }
 
     @Override

@@ -123,7 +123,7 @@ public final class TorchvisionResNet {
                 String identity = h;
                 if (stride != 1 || in != out) {
                     identity = convBn(g, prefix, n + "downsample.0", n + "downsample.1", h, in, out, 1, stride, 0,
-                            false, false, false);
+                            false, false, true);
                 }
                 String y;
                 if (bottleneck) {
@@ -134,8 +134,11 @@ public final class TorchvisionResNet {
                     y = convBn(g, prefix, n + "conv1", n + "bn1", h, in, out, 3, stride, 1, true, false, true);
                     y = convBn(g, prefix, n + "conv2", n + "bn2", y, out, out, 3, 1, 1, false, true, false);
                 }
-                // the last batch norm's output feeds only this sum
-                g.addVertex(prefix + n + "relu", new AddReluVertex(true), y, identity);
+                // the last batch norm's output feeds only this sum, as does a downsample's; the branch's batch
+                // norms only read the gradient, and the block input's other gradient (from conv1) comes after
+                // the branch's backprop
+                g.addVertex(prefix + n + "relu", new AddReluVertex(true).residualEdges(!identity.equals(h), true),
+                        y, identity);
                 h = prefix + n + "relu";
                 in = out;
             }

@@ -167,12 +167,13 @@ class TorchLayersTest {
     /**
      * Freeing each sole-consumer activation after its reader's backprop changes nothing in the loss or the gradients
      * (the same network with every edge undeclared, bit for bit), and does free them: every convolution's output
-     * (the stem's, each block's and each downsample's) and the batch-norm outputs inside blocks (bn1, and bn2 of a
-     * bottleneck). Here: stem 1, basic blocks 3 each and one downsample (8); bottleneck blocks 5 each and two
-     * downsamples (13).
+     * (the stem's, each block's and each downsample's), the batch-norm outputs inside blocks (bn1, and bn2 of a
+     * bottleneck) and each downsample's batch-norm output, which the residual sum frees once written; the sums
+     * hand both inputs one gradient array. Here: stem 1, basic blocks 3 each and one downsample 2 (9); bottleneck
+     * blocks 5 each and two downsamples 2 each (15).
      */
     @ParameterizedTest
-    @CsvSource({"false,1,8", "true,3,13"})
+    @CsvSource({"false,1,9", "true,3,15"})
     void soleConsumerActivationsAreFreedWithoutChangingGradients(boolean bottleneck, int channels,
                                                                  long expectReleased) {
         ComputationGraph[] nets = new ComputationGraph[2];
@@ -188,6 +189,8 @@ class TorchLayersTest {
                         } else if (lv.getLayerConf().getLayer() instanceof TorchConv2d c) {
                             c.soleConsumerEdges(false, false);
                         }
+                    } else if (v instanceof AddReluVertex a) {
+                        a.residualEdges(false, false);
                     }
                 });
             }
@@ -284,6 +287,14 @@ class TorchLayersTest {
         TorchConv2d conv1 = (TorchConv2d) ((org.deeplearning4j.nn.conf.graph.LayerVertex) back.getVertices()
                 .get("ecg.layer1.0.conv1")).getLayerConf().getLayer();
         assertTrue(conv1.isOutputHasSoleConsumer() && !conv1.isSoleConsumerOfInput(), "conv1 shares its input");
+        AddReluVertex sum1 = (AddReluVertex) back.getVertices().get("ecg.layer1.0.relu");
+        AddReluVertex sum2 = (AddReluVertex) back.getVertices().get("ecg.layer2.0.relu");
+        assertTrue(sum1.isOverwriteFirstInput() && !sum1.isSoleConsumerOfSecondInput() && sum1.isSharedGradient(),
+                "layer1.0 adds its block input, which conv1 reads too");
+        assertTrue(sum2.isSoleConsumerOfSecondInput() && sum2.isSharedGradient(), "layer2.0 adds its downsample");
+        TorchBatchNorm2d down = (TorchBatchNorm2d) ((org.deeplearning4j.nn.conf.graph.LayerVertex) back.getVertices()
+                .get("ecg.layer2.0.downsample.1")).getLayerConf().getLayer();
+        assertTrue(down.isOutputHasSoleConsumer());
         ComputationGraph a = new ComputationGraph(conf);
         a.init();
         ComputationGraph b = new ComputationGraph(back);
