@@ -7,6 +7,7 @@ import org.nd4j.autodiff.samediff.SameDiff;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
  * Fully connected layer y = x W + b, [N, in] -> [N, out], initialised like PyTorch's {@code nn.Linear}: weight and
@@ -72,16 +73,26 @@ public final class Linear {
         return bias;
     }
 
-    /** Array of the given shape with entries uniform on (−bound, bound), in row-major order of draws. */
+    /** Draws per chunk of {@link #uniform}: bounds its Java and native temporaries to 8 MiB each. */
+    private static final int CHUNK = 1 << 20;
+
+    /**
+     * Array of the given shape with entries uniform on (−bound, bound), in row-major order of draws (each drawn in
+     * double and rounded once to {@code dtype}). Drawn chunk by chunk into the result, so a layer of tens of
+     * millions of weights (Symile-MIMIC's d 8192 heads) leaves no full-size double copy behind.
+     */
     public static INDArray uniform(RandomGenerator rng, double bound, DataType dtype, long... shape) {
-        long n = 1;
-        for (long s : shape) {
-            n *= s;
+        INDArray out = Nd4j.createUninitialized(dtype, shape, 'c');
+        INDArray flat = out.reshape(out.length());
+        for (long from = 0; from < flat.length(); from += CHUNK) {
+            double[] v = new double[(int) Math.min(CHUNK, flat.length() - from)];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = (2 * rng.nextDouble() - 1) * bound;
+            }
+            INDArray chunk = Nd4j.createFromArray(v);
+            flat.get(NDArrayIndex.interval(from, from + v.length)).assign(chunk);
+            chunk.close();
         }
-        double[] v = new double[Math.toIntExact(n)];
-        for (int i = 0; i < v.length; i++) {
-            v[i] = (2 * rng.nextDouble() - 1) * bound;
-        }
-        return Nd4j.create(v, shape, DataType.DOUBLE).castTo(dtype);
+        return out;
     }
 }

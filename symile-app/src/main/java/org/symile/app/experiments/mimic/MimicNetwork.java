@@ -1,5 +1,6 @@
 package org.symile.app.experiments.mimic;
 
+import java.util.Map;
 import java.util.Set;
 import java.util.random.RandomGenerator;
 import org.deeplearning4j.nn.conf.ComputationGraphConfiguration.GraphBuilder;
@@ -82,8 +83,12 @@ final class MimicNetwork {
         g.setOutputs(LOSS);
         ComputationGraph cg = new ComputationGraph(g.build());
         cg.init();
-        cxr.load(cg, CXR + ".", cxr.initialState(init, dtype), Set.of(), "initialisation");
-        ecg.load(cg, ECG + ".", ecg.initialState(init, dtype), Set.of(), "initialisation");
+        for (TorchvisionResNet net : new TorchvisionResNet[] {cxr, ecg}) {
+            Map<String, INDArray> state = net.initialState(init, dtype);
+            net.load(cg, (net == cxr ? CXR : ECG) + ".", state, Set.of(), "initialisation");
+            // copied into the graph: their native memory goes back now, not whenever a full collection runs
+            state.values().forEach(MimicNetwork::free);
+        }
         for (String fc : new String[] {"cxr.fc", "ecg.fc", "labs.fc1", "labs.fc2", "labs.fc"}) {
             linearInit(cg, fc, init);
         }
@@ -140,7 +145,17 @@ final class MimicNetwork {
         INDArray w = cg.getLayer(layer).getParam("W");
         INDArray b = cg.getLayer(layer).getParam("b");
         double bound = 1.0 / Math.sqrt(w.size(0));
-        w.assign(Linear.uniform(rng, bound, w.dataType(), w.shape()));
-        b.assign(Linear.uniform(rng, bound, b.dataType(), b.length()).reshape(b.shape()));
+        INDArray drawnW = Linear.uniform(rng, bound, w.dataType(), w.shape());
+        w.assign(drawnW);
+        free(drawnW);
+        INDArray drawnB = Linear.uniform(rng, bound, b.dataType(), b.length());
+        b.assign(drawnB.reshape(b.shape()));
+        free(drawnB);
+    }
+
+    private static void free(INDArray a) {
+        if (a.closeable()) {
+            a.close();
+        }
     }
 }
