@@ -23,6 +23,26 @@ import org.symile.samediff.SymileLoss;
 
 class LinearTest {
 
+    /**
+     * uniform draws in row-major order and rounds each double draw once: across its chunk boundaries (2^20 draws)
+     * the result equals the draws made one by one, in FLOAT and in DOUBLE.
+     */
+    @Test
+    void uniformDrawsInRowMajorOrderAcrossChunks() {
+        long[] shape = {3, (1 << 19) + 7};
+        for (DataType dtype : new DataType[] {DataType.FLOAT, DataType.DOUBLE}) {
+            INDArray u = Linear.uniform(new SplittableRandom(5), 0.25, dtype, shape);
+            assertEquals(dtype, u.dataType());
+            assertEquals(List.of(shape[0], shape[1]), List.of(u.shape()[0], u.shape()[1]));
+            SplittableRandom rng = new SplittableRandom(5);
+            double[] flat = u.castTo(DataType.DOUBLE).reshape(u.length()).toDoubleVector();
+            for (int i = 0; i < flat.length; i++) {
+                double v = (2 * rng.nextDouble() - 1) * 0.25;
+                assertEquals(dtype == DataType.FLOAT ? (float) v : v, flat[i], 0.0, "draw " + i);
+            }
+        }
+    }
+
     @Test
     void initialisesLikePyTorchAndComputesXWPlusB() {
         SameDiff sd = SameDiff.create();
