@@ -29,8 +29,9 @@ public record StepMemory(long fixedBytes, long perRowBytes, long perRowSquaredBy
      * Resident memory of a step over what the model already holds, relative to the activations kept for backprop:
      * their gradients, oneDNN's reorder and scratch buffers and the allocator's slack. Measured on full-size
      * Symile-MIMIC steps (B 8, 16 and 28; README, "Measured results"): since the ResNets free each sole-consumer
-     * activation once its reader's backprop ran, a row adds 215–232 MiB for ~204 MiB of kept activations, which
-     * this reproduces within ~10%, erring high (it was 1.6 while every activation lived to the end of backprop).
+     * activation once its reader's backprop ran, a row adds 211–232 MiB for ~204 MiB of kept activations (211
+     * since the residual sums also free downsample outputs), which this reproduces within ~10–20%, erring high (it
+     * was 1.6 while every activation lived to the end of backprop).
      */
     public static final double ACTIVATION_OVERHEAD = 1.25;
     /** [B², d] arrays Symile's O(N²) loss holds at once (three anchors' products and their gradients). */

@@ -91,7 +91,8 @@ final class AddReluVertexImpl extends BaseGraphVertex {
         INDArray s = overwrote ? inputs[0] : sum(workspaceMgr, ArrayType.BP_WORKING_MEM);
         INDArray g = workspaceMgr.createUninitialized(ArrayType.ACTIVATION_GRAD, dataType, s.shape(), 'c');
         NativeOps.reluBackward(s, NativeOps.contiguous(epsilon), g);
-        return new Pair<>(null, new INDArray[] {g, sharedGradient ? g : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, g)});
+        INDArray second = sharedGradient ? g : workspaceMgr.dup(ArrayType.ACTIVATION_GRAD, g);
+        return new Pair<>(null, new INDArray[] {g, second});
     }
 
     @Override

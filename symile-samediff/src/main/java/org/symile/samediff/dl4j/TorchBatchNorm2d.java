@@ -62,8 +62,8 @@ public class TorchBatchNorm2d extends BatchNormalization {
      * Declares this layer's place on sole-consumer edges (set by the network builder, which knows the graph):
      * {@code outputHasSoleConsumer} when exactly one layer or vertex, itself declared the sole consumer of that
      * input (a {@code soleConsumerOfInput} layer, an {@link AddReluVertex} with {@code soleConsumerOfSecondInput}),
-     * reads this layer's output; {@code soleConsumerOfInput} when no other layer reads this layer's input. Both default to
-     * false: every activation then lives until the backward pass ends, as in DL4J's own layers.
+     * reads this layer's output; {@code soleConsumerOfInput} when no other layer reads this layer's input. Both
+     * default to false: every activation then lives until the backward pass ends, as in DL4J's own layers.
      *
      * @return this configuration
      */
