@@ -15,8 +15,8 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
- * The layer of a {@link TorchBatchNorm2d}: libnd4j's batch-norm kernels forward, {@link BatchNormBackward}
- * backward, PyTorch's running statistics.
+ * The layer of a {@link TorchBatchNorm2d}: {@link BatchNormStats} and libnd4j's normalisation forward,
+ * {@link BatchNormBackward} backward, PyTorch's running statistics.
  */
 final class TorchBatchNorm2dLayer extends BatchNormalization {
     /** The last training forward pass's batch mean and biased variance [C], kept for backprop. */
@@ -56,7 +56,7 @@ final class TorchBatchNorm2dLayer extends BatchNormalization {
                 batchMean = Nd4j.create(dataType, x.size(1));
                 batchVar = Nd4j.create(dataType, x.size(1));
             }
-            NativeOps.moments(x, batchMean, batchVar);
+            BatchNormStats.moments(x, batchMean, batchVar);
             mean = batchMean;
             var = batchVar;
         } else {
