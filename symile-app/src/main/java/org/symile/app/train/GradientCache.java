@@ -52,6 +52,32 @@ public final class GradientCache {
          * @param gradLogScale this micro-batch's share of ∂L/∂log(s)
          */
         Map<String, INDArray> backpropagate(Batch batch, List<INDArray> gradients, double gradLogScale);
+
+        /**
+         * Phase 3 as {@link #backpropagate}, adding each gradient into the array of the same name in {@code sums}
+         * (an earlier call's result; a name not there is put there). This default adds the arrays
+         * {@link #backpropagate} returns; an engine that can add in place saves an array the size of the
+         * parameters per micro-batch.
+         */
+        default void backpropagateInto(Batch batch, List<INDArray> gradients, double gradLogScale,
+                                       Map<String, INDArray> sums) {
+            addInto(sums, backpropagate(batch, gradients, gradLogScale));
+        }
+    }
+
+    /** Adds each of {@code gradients} into the array of the same name in {@code sums} (or puts it there). */
+    static void addInto(Map<String, INDArray> sums, Map<String, INDArray> gradients) {
+        gradients.forEach((name, a) -> {
+            INDArray acc = sums.get(name);
+            if (acc == null) {
+                sums.put(name, a);
+            } else {
+                acc.addi(a);
+                if (a.closeable()) {
+                    a.close();
+                }
+            }
+        });
     }
 
     /** Representations [rows, d] in modality order and log(s). */
@@ -130,18 +156,11 @@ public final class GradientCache {
             for (INDArray g : gradients) {
                 slice.add(g.get(NDArrayIndex.interval(from, to), NDArrayIndex.all()));
             }
-            Map<String, INDArray> g = model.backpropagate(batch.slice(from, to), slice, i == 0 ? gradLogScale : 0.0);
-            g.forEach((name, a) -> {
-                INDArray acc = sum.get(name);
-                if (acc == null) {
-                    sum.put(name, a);
-                } else {
-                    acc.addi(a);
-                    if (a.closeable()) {
-                        a.close();
-                    }
-                }
-            });
+            if (i == 0) {
+                sum.putAll(model.backpropagate(batch.slice(from, to), slice, gradLogScale));
+            } else {
+                model.backpropagateInto(batch.slice(from, to), slice, 0.0, sum);
+            }
         }
         return sum;
     }

@@ -60,6 +60,33 @@ final class CachedGraphSteps implements GradientCache.Phases {
 
     @Override
     public Map<String, INDArray> backpropagate(Batch batch, List<INDArray> gradients, double gradLogScale) {
+        INDArray flat = backpropagateFlat(batch, gradients, gradLogScale);
+        Map<String, INDArray> result = new LinkedHashMap<>();
+        result.put(GraphModel.FLAT_GRADIENT, flat.dup());
+        model.releaseFreeMemoryAfter(batch.rows());
+        return result;
+    }
+
+    @Override
+    public void backpropagateInto(Batch batch, List<INDArray> gradients, double gradLogScale,
+                                  Map<String, INDArray> sums) {
+        INDArray flat = backpropagateFlat(batch, gradients, gradLogScale);
+        INDArray sum = sums.get(GraphModel.FLAT_GRADIENT);
+        if (sum == null) {
+            sums.put(GraphModel.FLAT_GRADIENT, flat.dup());
+        } else {
+            sum.addi(flat);
+        }
+        model.releaseFreeMemoryAfter(batch.rows());
+    }
+
+    /**
+     * The micro-batch's backward pass: running statistics moved, their gradient segments zeroed, and DL4J's
+     * flattened gradient returned as a vector view (valid until the next pass). The activation-gradient workspaces
+     * are freed before the caller copies or adds the gradient, so that the array of every parameter it may
+     * allocate reuses their memory rather than adding to the pass's peak.
+     */
+    private INDArray backpropagateFlat(Batch batch, List<INDArray> gradients, double gradLogScale) {
         cg.setInputs(model.inputs(batch));
         cg.setLabels(SymileOutputLayer.cachedLabels(gradients, gradLogScale).castTo(cg.params().dataType()));
         cg.computeGradientAndScore();
@@ -69,13 +96,9 @@ final class CachedGraphSteps implements GradientCache.Phases {
             model.params().get(s).subi(g.getGradientFor(s));
             model.segment(flat, s).assign(0);
         }
-        INDArray out = flat.reshape(flat.length()).dup();
         cg.clearLayersStates();
         GraphModel.releaseGradientWorkspaces();
-        model.releaseFreeMemoryAfter(batch.rows());
-        Map<String, INDArray> result = new LinkedHashMap<>();
-        result.put(GraphModel.FLAT_GRADIENT, out);
-        return result;
+        return flat.reshape(flat.length());
     }
 
     /** One cached step: running statistics moved per micro-batch, then one AdamW step on the summed gradient. */
