@@ -14,12 +14,27 @@ public final class FreeMemoryRelease {
     /** Bytes of kept activations from which on memory is released after a pass; 0 until first needed. */
     private long minBytes;
 
+    /** Releases after passes that kept at least {@value #BUDGET_SHARE} of the memory budget. */
+    public FreeMemoryRelease() {
+    }
+
+    private FreeMemoryRelease(long minBytes) {
+        this.minBytes = minBytes;
+    }
+
+    /** Releases after every pass (for tests of the release path, and callers that know memory is tight). */
+    public static FreeMemoryRelease always() {
+        return new FreeMemoryRelease(-1);
+    }
+
     /**
      * Called after every forward (and backward) pass.
      *
      * @param keptBytes bytes of activations the pass kept
+     * @return whether memory is tight enough that it was released (the caller may then discard its own dead
+     *     buffers, {@link NativeAllocator#discardPages})
      */
-    public void afterPass(long keptBytes) {
+    public boolean afterPass(long keptBytes) {
         if (minBytes == 0) {
             long budget;
             try {
@@ -31,6 +46,8 @@ public final class FreeMemoryRelease {
         }
         if (keptBytes >= minBytes) {
             NativeAllocator.releaseFreeMemory();
+            return true;
         }
+        return false;
     }
 }

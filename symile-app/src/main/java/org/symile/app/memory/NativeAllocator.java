@@ -2,6 +2,7 @@ package org.symile.app.memory;
 
 import com.sun.jna.Library;
 import com.sun.jna.Native;
+import com.sun.jna.Pointer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,13 @@ public final class NativeAllocator {
         int mallopt(int param, int value);
 
         int malloc_trim(long pad);
+
+        int madvise(Pointer addr, long length, int advice);
+
+        int getpagesize();
     }
+
+    private static final int MADV_DONTNEED = 4;
 
     private static volatile CLibrary libc;
 
@@ -77,6 +84,29 @@ public final class NativeAllocator {
         }
         try {
             return c.malloc_trim(0) == 1;
+        } catch (LinkageError | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Gives the kernel back the whole pages inside [address, address + bytes) ({@code madvise(MADV_DONTNEED)}): the
+     * memory stays the caller's, reads as zeros afterwards and takes memory again page by page as it is written.
+     * For a buffer whose contents are dead until it is next overwritten (the flattened gradient between an
+     * optimizer step and the next backward pass, which writes the early layers' gradients last, when most
+     * activations are gone: PyTorch's {@code zero_grad(set_to_none=True)} has the same effect). The partial pages
+     * at either end are left alone. Returns whether pages were released; false where glibc was not configured.
+     */
+    public static boolean discardPages(long address, long bytes) {
+        CLibrary c = libc;
+        if (c == null || bytes <= 0) {
+            return false;
+        }
+        try {
+            long page = c.getpagesize();
+            long start = (address + page - 1) / page * page;
+            long end = (address + bytes) / page * page;
+            return end > start && c.madvise(new Pointer(start), end - start, MADV_DONTNEED) == 0;
         } catch (LinkageError | RuntimeException e) {
             return false;
         }

@@ -19,6 +19,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.symile.app.memory.FreeMemoryRelease;
+import org.symile.app.memory.NativeAllocator;
 import org.symile.app.memory.StepMemory;
 import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
@@ -300,7 +301,7 @@ public abstract class GraphModel implements TrainableModel {
     }
 
     /** Hands malloc's free memory back after passes that kept a large share of the memory budget. */
-    private final FreeMemoryRelease release = new FreeMemoryRelease();
+    private FreeMemoryRelease release = new FreeMemoryRelease();
     /** Cached {@link #keptActivationElements()} in bytes; -1 until first needed. */
     private long activationBytesPerRow = -1;
 
@@ -333,8 +334,26 @@ public abstract class GraphModel implements TrainableModel {
         return elements;
     }
 
+    /**
+     * After a pass whose gradient, if any, has been consumed: malloc's free memory handed back when memory is tight
+     * ({@link FreeMemoryRelease}), and then also the flattened gradient's pages, which the next backward pass
+     * writes again from the output layer down, so that the early layers' gradients take memory only once most
+     * activations are gone (at full-size Symile-MIMIC the gradient is ~260 MB).
+     */
     void releaseFreeMemoryAfter(long rows) {
-        release.afterPass(activationBytesPerRow() * rows);
+        if (release.afterPass(activationBytesPerRow() * rows)) {
+            INDArray flat = cg.getFlattenedGradients();
+            if (flat != null) {
+                long width = flat.dataType().width();
+                NativeAllocator.discardPages(flat.data().addressPointer().address() + flat.offset() * width,
+                        flat.length() * width);
+            }
+        }
+    }
+
+    /** Releases memory after every pass, as when memory is tight (for tests of that path). */
+    void releaseMemoryAfterEveryPass() {
+        release = FreeMemoryRelease.always();
     }
 
     private long activationBytesPerRow() {

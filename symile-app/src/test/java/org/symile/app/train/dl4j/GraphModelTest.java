@@ -28,6 +28,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.learning.config.NoOp;
+import org.symile.app.memory.NativeAllocator;
 import org.symile.app.memory.StepMemory;
 import org.symile.app.spec.LossFn;
 import org.symile.app.spec.LossSpec;
@@ -99,6 +100,63 @@ class GraphModelTest {
             INDArray c = batch.get("c");
             return new INDArray[] {batch.get("a"), batch.get("b"), batchNorm ? c : c.reshape(c.size(0), 2)};
         }
+    }
+
+    /** a through a 2048-wide hidden layer: a flattened gradient of ~48 pages (in DOUBLE) to discard. */
+    private static final class WideModel extends GraphModel {
+        WideModel(LossSpec loss, int microRows) {
+            super(graph(loss, microRows > 0), LOSS, List.of("a", "b", "c"), 3, loss, microRows,
+                    InputType.feedForward(2), InputType.feedForward(2), InputType.feedForward(2));
+        }
+
+        private static ComputationGraph graph(LossSpec loss, boolean cached) {
+            GraphBuilder g = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).updater(new NoOp())
+                    .seed(4).graphBuilder().addInputs("a", "b", "c").setInputTypes(InputType.feedForward(2),
+                            InputType.feedForward(2), InputType.feedForward(2));
+            g.addLayer("hidden", new DenseLayer.Builder().nIn(2).nOut(2048).activation(new ActivationTanH())
+                    .build(), "a");
+            g.addLayer("fa", new DenseLayer.Builder().nIn(2048).nOut(3).activation(new ActivationIdentity())
+                    .build(), "hidden");
+            g.addLayer("fb", Model.dense(new ActivationIdentity()), "b");
+            g.addLayer("fc", Model.dense(new ActivationTanH()), "c");
+            g.addVertex("reps", new MergeVertex(), "fa", "fb", "fc");
+            g.addLayer(LOSS, loss.outputLayer(List.of("a", "b", "c")).embeddingSize(3).cachedGradients(cached)
+                    .build(), "reps");
+            g.setOutputs(LOSS);
+            ComputationGraph cg = new ComputationGraph(g.build());
+            cg.init();
+            return cg;
+        }
+
+        @Override
+        protected INDArray[] inputs(Batch batch) {
+            INDArray c = batch.get("c");
+            return new INDArray[] {batch.get("a"), batch.get("b"), c.reshape(c.size(0), 2)};
+        }
+    }
+
+    /**
+     * When memory is tight the flattened gradient's pages are handed back after each pass and come back as zeros:
+     * plain and gradient-cached steps give the same parameters to the bit as without.
+     */
+    @ParameterizedTest
+    @CsvSource({"0", "2"})
+    void discardingTheGradientsPagesBetweenStepsChangesNothing(int micro) {
+        assertTrue(NativeAllocator.configure(), "glibc's malloc on this test machine");
+        WideModel kept = new WideModel(loss(LossFn.SYMILE, NegativeSampling.N, false), micro);
+        WideModel discarded = new WideModel(loss(LossFn.SYMILE, NegativeSampling.N, false), micro);
+        discarded.releaseMemoryAfterEveryPass();
+        kept.useOptimizer(OPT);
+        discarded.useOptimizer(OPT);
+        for (int step = 0; step < 3; step++) {
+            assertEquals(kept.trainStep(batch(30 + step), Permutations.random(new SplittableRandom(step))),
+                    discarded.trainStep(batch(30 + step), Permutations.random(new SplittableRandom(step))), 0.0);
+            INDArray flat = discarded.graph().getFlattenedGradients();
+            assertTrue(flat.length() * Double.BYTES > 16 * 4096);
+            assertEquals(0.0, flat.getDouble(flat.length() / 2), "an inner page was handed back");
+            assertTrue(kept.graph().getFlattenedGradients().getDouble(flat.length() / 2) != 0.0);
+        }
+        assertEquals(kept.graph().params(), discarded.graph().params());
     }
 
     private static LossSpec loss(LossFn fn, NegativeSampling ns, boolean freeze) {
