@@ -35,7 +35,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * M2.1's {@code exp} backward recomputes the exponential of its input, and its broadcast backward ops run element
  * by element; here the backward pass is one [B, B] product and the GEMMs. The scale goes on x when d &lt;
  * {@link #NARROW_WIDTH}, else on R as a [B, B] outer product of ones vectors (taken off the identity), whose
- * backward is a GEMM rather than a broadcast.
+ * backward is a GEMM rather than a broadcast. At narrow widths, where a GEMM costs less than a [B, B] pass, R̂ is
+ * formed from detached factors and the negatives' term is written with xs = s·x as
+ * Σ_j (E_ij/Z_i)(R_ij − R̂_ij) = xs_i·(W q)_i − [the same, detached], W = E/Z (no gradient): its backward is the GEMM
+ * Wᵀ·xs and no [B, B] pass.
  *
  * <p>With a subset of anchors the mean runs over those alone; every anchor's permutations are still drawn (the
  * random stream does not depend on the choice), only the chosen ones' are used. Label
@@ -123,20 +126,29 @@ final class SymileNGraph implements LossGraph {
             }
             // s·x: the narrow form's left factor, and the smoothing's row means (one op for both)
             SDVariable xs = narrow || eps > 0 ? x.mul(sc) : null;
-            SDVariable raw = narrow ? sd.mmul(xs, q, false, true, false)
-                    : sd.mmul(x, q, false, true, false).mul(scaleFull);
+            // narrow: the logits are formed from detached factors and never differentiated; the linear term is
+            // then a GEMM of the weights with q (see the class comment)
+            SDVariable raw = narrow ? null : sd.mmul(x, q, false, true, false).mul(scaleFull);
             // everything the softmax needs is computed on a detached copy: the shift (its gradient is zero in exact
             // arithmetic), the exponentials and their sums. The differentiable part is linear, with the softmax
             // weights as its constant coefficients (see the class comment); the mask joins the shift
-            SDVariable fixed = Detached.of(sd, raw);
+            SDVariable fixed = narrow ? sd.mmul(Detached.of(sd, xs), Detached.of(sd, q), false, true, false)
+                    : Detached.of(sd, raw);
             SDVariable masked = fixed.add(offBias);
             SDVariable shift = sd.math.max(masked.max(true, 1), sPosConst);
             SDVariable e = sd.math.exp(masked.sub(shift));
             SDVariable ePos = sd.math.exp(sPosConst.sub(shift));
             SDVariable rowSum = e.sum(true, 1).add(ePos);
             SDVariable lse = sd.math.log(rowSum).add(shift);
-            SDVariable linear = e.div(rowSum).mul(raw.sub(fixed)).sum(true, 1)
-                    .add(ePos.div(rowSum).mul(sPos.sub(sPosConst)));
+            SDVariable weights = e.div(rowSum);
+            SDVariable negatives;
+            if (narrow) {
+                SDVariable rowSums = sd.mmul(weights, q).mul(xs).sum(true, 1);
+                negatives = rowSums.sub(Detached.of(sd, rowSums));
+            } else {
+                negatives = weights.mul(raw.sub(fixed)).sum(true, 1);
+            }
+            SDVariable linear = negatives.add(ePos.div(rowSum).mul(sPos.sub(sPosConst)));
             SDVariable ce = eps == 0 ? lse.add(linear).sub(sPos).mean()
                     : lse.add(linear).sub(sPos.mul(1 - eps)).sub(rowMean(sd, xs, q, sPos).mul(eps)).mean();
             total = total == null ? ce : total.add(ce);
