@@ -18,12 +18,12 @@ class NativeAllocatorTest {
         long address = a.data().addressPointer().address();
         // from the 3rd float to the 3rd-last: the first and last pages of that range are partial
         assertTrue(NativeAllocator.discardPages(address + 12, (a.length() - 6) * 4));
-        int page = 1024;
+        int floatsPerPage = 1024;
         int first = (int) (((address + 12 + 4095) / 4096 * 4096 - address) / 4);
         int last = (int) (((address + a.length() * 4 - 12) / 4096 * 4096 - address) / 4);
         assertEquals(7f, a.getFloat(first - 1));
         assertEquals(0f, a.getFloat(first));
-        assertEquals(0f, a.getFloat(first + page));
+        assertEquals(0f, a.getFloat(first + floatsPerPage));
         assertEquals(0f, a.getFloat(last - 1));
         assertEquals(7f, a.getFloat(last));
         assertEquals(7f * (first + a.length() - last), a.sumNumber().doubleValue(), 0.0);

@@ -62,18 +62,30 @@ class GraphModelTest {
 
         /** @param batchNorm c through batch norm (c [B, 2, 1, 1]) or not (c [B, 2]) */
         Model(LossSpec loss, boolean batchNorm, int microRows) {
-            super(graph(loss, batchNorm, microRows > 0), LOSS, List.of("a", "b", "c"), 3, loss, microRows,
+            this(loss, batchNorm, microRows, 0);
+        }
+
+        /** @param hidden the width of a hidden layer that a passes through first (0: none) */
+        Model(LossSpec loss, boolean batchNorm, int microRows, int hidden) {
+            super(graph(loss, batchNorm, microRows > 0, hidden), LOSS, List.of("a", "b", "c"), 3, loss, microRows,
                     InputType.feedForward(2), InputType.feedForward(2),
                     batchNorm ? InputType.convolutional(1, 1, 2) : InputType.feedForward(2));
             this.batchNorm = batchNorm;
         }
 
-        private static ComputationGraph graph(LossSpec loss, boolean batchNorm, boolean cached) {
+        private static ComputationGraph graph(LossSpec loss, boolean batchNorm, boolean cached, int hidden) {
             GraphBuilder g = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).updater(new NoOp())
                     .seed(3).graphBuilder().addInputs("a", "b", "c").setInputTypes(InputType.feedForward(2),
                             InputType.feedForward(2), batchNorm ? InputType.convolutional(1, 1, 2)
                                     : InputType.feedForward(2));
-            g.addLayer("fa", dense(new ActivationTanH()), "a");
+            if (hidden > 0) {
+                g.addLayer("hidden", new DenseLayer.Builder().nIn(2).nOut(hidden).activation(new ActivationTanH())
+                        .build(), "a");
+                g.addLayer("fa", new DenseLayer.Builder().nIn(hidden).nOut(3).activation(new ActivationIdentity())
+                        .build(), "hidden");
+            } else {
+                g.addLayer("fa", dense(new ActivationTanH()), "a");
+            }
             g.addLayer("fb", dense(new ActivationIdentity()), "b");
             if (batchNorm) {
                 g.addLayer("bn", new TorchBatchNorm2d("bn", 2, false), "c");
@@ -102,39 +114,6 @@ class GraphModelTest {
         }
     }
 
-    /** a through a 2048-wide hidden layer: a flattened gradient of ~48 pages (in DOUBLE) to discard. */
-    private static final class WideModel extends GraphModel {
-        WideModel(LossSpec loss, int microRows) {
-            super(graph(loss, microRows > 0), LOSS, List.of("a", "b", "c"), 3, loss, microRows,
-                    InputType.feedForward(2), InputType.feedForward(2), InputType.feedForward(2));
-        }
-
-        private static ComputationGraph graph(LossSpec loss, boolean cached) {
-            GraphBuilder g = new NeuralNetConfiguration.Builder().dataType(DataType.DOUBLE).updater(new NoOp())
-                    .seed(4).graphBuilder().addInputs("a", "b", "c").setInputTypes(InputType.feedForward(2),
-                            InputType.feedForward(2), InputType.feedForward(2));
-            g.addLayer("hidden", new DenseLayer.Builder().nIn(2).nOut(2048).activation(new ActivationTanH())
-                    .build(), "a");
-            g.addLayer("fa", new DenseLayer.Builder().nIn(2048).nOut(3).activation(new ActivationIdentity())
-                    .build(), "hidden");
-            g.addLayer("fb", Model.dense(new ActivationIdentity()), "b");
-            g.addLayer("fc", Model.dense(new ActivationTanH()), "c");
-            g.addVertex("reps", new MergeVertex(), "fa", "fb", "fc");
-            g.addLayer(LOSS, loss.outputLayer(List.of("a", "b", "c")).embeddingSize(3).cachedGradients(cached)
-                    .build(), "reps");
-            g.setOutputs(LOSS);
-            ComputationGraph cg = new ComputationGraph(g.build());
-            cg.init();
-            return cg;
-        }
-
-        @Override
-        protected INDArray[] inputs(Batch batch) {
-            INDArray c = batch.get("c");
-            return new INDArray[] {batch.get("a"), batch.get("b"), c.reshape(c.size(0), 2)};
-        }
-    }
-
     /**
      * When memory is tight the flattened gradient's pages are handed back after each pass and come back as zeros:
      * plain and gradient-cached steps give the same parameters to the bit as without.
@@ -143,8 +122,9 @@ class GraphModelTest {
     @CsvSource({"0", "2"})
     void discardingTheGradientsPagesBetweenStepsChangesNothing(int micro) {
         assertTrue(NativeAllocator.configure(), "glibc's malloc on this test machine");
-        WideModel kept = new WideModel(loss(LossFn.SYMILE, NegativeSampling.N, false), micro);
-        WideModel discarded = new WideModel(loss(LossFn.SYMILE, NegativeSampling.N, false), micro);
+        // a through a 2048-wide hidden layer: a flattened gradient of ~48 pages (in DOUBLE) to discard
+        Model kept = new Model(loss(LossFn.SYMILE, NegativeSampling.N, false), false, micro, 2048);
+        Model discarded = new Model(loss(LossFn.SYMILE, NegativeSampling.N, false), false, micro, 2048);
         discarded.releaseMemoryAfterEveryPass();
         kept.useOptimizer(OPT);
         discarded.useOptimizer(OPT);
