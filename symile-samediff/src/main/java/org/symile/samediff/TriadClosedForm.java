@@ -79,9 +79,12 @@ final class TriadClosedForm implements EagerLoss {
         for (INDArray r : reps) {
             x.add(Shapes.contiguous(r));
         }
+        // norms and paired products in double from the values themselves (six small ND4J reductions cost more)
+        double[][] flat = new double[3][];
         double[][] n = new double[3][];
         for (int k = 0; k < 3; k++) {
-            n[k] = x.get(k).mul(x.get(k)).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
+            flat[k] = x.get(k).castTo(DataType.DOUBLE).dup('c').data().asDouble();
+            n[k] = rowDots(flat[k], flat[k], b, (int) d);
         }
         // e[k + l - 1] = e_kl: e01, e02, e12
         double[][] e = new double[3][];
@@ -90,7 +93,7 @@ final class TriadClosedForm implements EagerLoss {
                 INDArray qkl = scratch.square(p);
                 Nd4j.gemm(x.get(k), x.get(l), qkl, false, true, 1.0, 0.0);
                 SquareArrays.read(qkl, q[p], floats);
-                e[k + l - 1] = x.get(k).mul(x.get(l)).sum(1).castTo(DataType.DOUBLE).toDoubleVector();
+                e[k + l - 1] = rowDots(flat[k], flat[l], b, (int) d);
             }
         }
         double[][] dn = new double[3][b];
@@ -138,6 +141,19 @@ final class TriadClosedForm implements EagerLoss {
         return new LossGradients(loss, gradientsOf(x, b, dn, de, wn, wt), gradLog);
     }
 
+    /** Σ_c u[i, c]·v[i, c] for each row i of two row-major [B, d] arrays. */
+    private static double[] rowDots(double[] u, double[] v, int b, int d) {
+        double[] out = new double[b];
+        for (int i = 0; i < b; i++) {
+            double sum = 0;
+            for (int c = i * d, end = c + d; c < end; c++) {
+                sum += u[c] * v[c];
+            }
+            out[i] = sum;
+        }
+        return out;
+    }
+
     /** Which Q (and orientation) and which vectors anchor a's pairs read. */
     private static final class Anchor {
         final double[] alpha;
@@ -179,13 +195,8 @@ final class TriadClosedForm implements EagerLoss {
         double[] rowMax = new double[b];
         java.util.Arrays.fill(colMax, Double.NEGATIVE_INFINITY);
         boolean gram = objective == TupleObjective.GRAM;
-        double[] c11 = an.c11;
-        double[] c22 = an.c22;
-        double[] c12 = an.c12;
         TriadRows rows = TriadRows.best();
-        for (int i = 0; i < b; i++) {
-            rowMax[i] = rows.scores(gram, an.alpha[i], s, p1, p2, i * b, c11, c22, c12, logits, colMax, colTot, b);
-        }
+        scores(rows, gram, an, s, p1, p2, logits, rowMax, colMax, colTot, b);
         double top = Double.NEGATIVE_INFINITY;
         double bottom = Double.POSITIVE_INFINITY;
         double trace = 0;
@@ -205,31 +216,12 @@ final class TriadClosedForm implements EagerLoss {
         // one exponential per entry, shifted by the largest logit, serves rows and columns alike while every row's
         // and column's largest term stays far above double's underflow (e^-600); otherwise each its own shift
         oneShift = top - bottom < 600;
-        double[] out = new double[2];
-        for (int i = 0; i < b; i++) {
-            int base = i * b;
-            if (oneShift) {
-                rows.exps(top, logits, base, colSum, colEz, b, out);
-                rowSum[i] = out[0];
-                rowEz[i] = out[1];
-                continue;
+        if (oneShift) {
+            exps(rows, top, logits, rowSum, rowEz, colSum, colEz, b);
+        } else {
+            for (int i = 0; i < b; i++) {
+                twoShifts(logits, i * b, rowMax[i], colMax, colSum, colEz, rowSum, rowEz, i, b);
             }
-            double rm = rowMax[i];
-            double rs = 0;
-            double rz = 0;
-            for (int j = 0; j < b; j++) {
-                double l = logits[base + j];
-                double x = Math.exp(l - rm);
-                double y = Math.exp(l - colMax[j]);
-                ec[base + j] = y;
-                colSum[j] += y;
-                colEz[j] += y * l;
-                rs += x;
-                rz += x * l;
-                logits[base + j] = x;
-            }
-            rowSum[i] = rs;
-            rowEz[i] = rz;
         }
         double lse = 0;
         double ez = 0;
@@ -243,6 +235,50 @@ final class TriadClosedForm implements EagerLoss {
         rowInv = rowSum;
         colInv = colSum;
         return new double[] {lse, ez, trace, total};
+    }
+
+    /** Every row's logits into logits and rowMax, raising colMax and adding to colTot (see {@link #exps}). */
+    private static void scores(TriadRows rows, boolean gram, Anchor an, double s, double[] p1, double[] p2,
+                               double[] logits, double[] rowMax, double[] colMax, double[] colTot, int b) {
+        for (int i = 0; i < b; i++) {
+            rowMax[i] = rows.scores(gram, an.alpha[i], s, p1, p2, i * b, an.c11, an.c22, an.c12, logits, colMax,
+                    colTot, b);
+        }
+    }
+
+    /**
+     * The one-shift exponentials, row by row. Its own small method, as the row loops of {@link #scores} and
+     * {@link #backward}: C2 intrinsifies the kernel's vector operations only when its compilation unit has room to
+     * inline all of them, and inlined into a larger caller it sometimes fell back to boxed per-lane code (10x slower).
+     */
+    private static void exps(TriadRows rows, double top, double[] logits, double[] rowSum, double[] rowEz,
+                             double[] colSum, double[] colEz, int b) {
+        double[] out = new double[2];
+        for (int i = 0; i < b; i++) {
+            rows.exps(top, logits, i * b, colSum, colEz, b, out);
+            rowSum[i] = out[0];
+            rowEz[i] = out[1];
+        }
+    }
+
+    /** Row i's exponentials shifted by its own maximum (into logits) and by each column's (into ec). */
+    private void twoShifts(double[] logits, int base, double rm, double[] colMax, double[] colSum, double[] colEz,
+                           double[] rowSum, double[] rowEz, int i, int b) {
+        double rs = 0;
+        double rz = 0;
+        for (int j = 0; j < b; j++) {
+            double l = logits[base + j];
+            double x = Math.exp(l - rm);
+            double y = Math.exp(l - colMax[j]);
+            ec[base + j] = y;
+            colSum[j] += y;
+            colEz[j] += y * l;
+            rs += x;
+            rz += x * l;
+            logits[base + j] = x;
+        }
+        rowSum[i] = rs;
+        rowEz[i] = rz;
     }
 
     private double[] rowInv;
@@ -292,11 +328,8 @@ final class TriadClosedForm implements EagerLoss {
         TriadRows rows = TriadRows.best();
         for (int i = 0; i < b; i++) {
             double al = an.alpha[i];
-            double ri = c * rowInv[i];
             int base = i * b;
-            for (int j = 0; j < b; j++) {
-                da[j] = -s * (er[base + j] * ri + ecol[base + j] * c * colInv[j] - off);
-            }
+            rows.weights(er, ecol, base, c * rowInv[i], c, colInv, s, off, da, b);
             // the target's own term: −(1 − ε) in the row's and in the column's cross-entropy
             da[i] += s * 2 * c * (1 - eps);
             double sum = rows.backward(objective == TupleObjective.GRAM, al, p1, p2, w1, w2, base, c11, c22, c12,

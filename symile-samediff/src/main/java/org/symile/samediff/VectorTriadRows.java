@@ -125,6 +125,18 @@ final class VectorTriadRows implements TriadRows {
     }
 
     @Override
+    public void weights(double[] er, double[] ec, int base, double ri, double c, double[] colInv, double s,
+                        double off, double[] ds, int b) {
+        int bound = S.loopBound(b);
+        for (int j = 0; j < bound; j += S.length()) {
+            DoubleVector r = DoubleVector.fromArray(S, er, base + j).mul(ri);
+            DoubleVector k = DoubleVector.fromArray(S, ec, base + j).mul(c).mul(DoubleVector.fromArray(S, colInv, j));
+            r.add(k).sub(off).mul(-s).intoArray(ds, j);
+        }
+        TriadRows.Scalar.weights(er, ec, base, ri, c, colInv, s, off, ds, bound, b);
+    }
+
+    @Override
     public double backward(boolean gram, double al, double[] p1, double[] p2, double[] w1, double[] w2, int base,
                            double[] c11, double[] c22, double[] c12, double[] dc11, double[] dc22, double[] dc12,
                            double[] ds, int b) {
@@ -138,6 +150,34 @@ final class VectorTriadRows implements TriadRows {
     private static double gramBackward(double al, double[] p1, double[] p2, double[] w1, double[] w2, int base,
                                        double[] c11, double[] c22, double[] c12, double[] dc11, double[] dc22,
                                        double[] dc12, double[] ds, int bound) {
+        // two small loops rather than one: C2 inlines (and so intrinsifies) every vector operation of each
+        gramFactors(al, p1, p2, base, c11, c22, c12, ds, bound);
+        return gramSpread(al, p1, p2, w1, w2, base, c11, c22, c12, dc11, dc22, dc12, ds, bound);
+    }
+
+    /** ds[j] becomes ds[j]·∂S/∂det = ds[j]·sign(det) / (2 sqrt|det|), 0 for a degenerate tuple. */
+    private static void gramFactors(double al, double[] p1, double[] p2, int base, double[] c11, double[] c22,
+                                    double[] c12, double[] ds, int bound) {
+        for (int j = 0; j < bound; j += S.length()) {
+            DoubleVector x1 = DoubleVector.fromArray(S, p1, base + j);
+            DoubleVector x2 = DoubleVector.fromArray(S, p2, base + j);
+            DoubleVector a11 = DoubleVector.fromArray(S, c11, j);
+            DoubleVector a22 = DoubleVector.fromArray(S, c22, j);
+            DoubleVector a12 = DoubleVector.fromArray(S, c12, j);
+            DoubleVector det = a11.mul(a22).sub(a12.mul(a12)).mul(al).sub(a22.mul(x1).mul(x1))
+                    .sub(a11.mul(x2).mul(x2)).add(a12.mul(2).mul(x1).mul(x2));
+            DoubleVector abs = det.abs();
+            VectorMask<Double> live = abs.compare(VectorOperators.GE, TupleObjective.DET_FLOOR);
+            DoubleVector sign = DoubleVector.broadcast(S, 1.0).blend(-1.0, det.compare(VectorOperators.LT, 0));
+            DoubleVector f = DoubleVector.fromArray(S, ds, j).mul(sign).mul(0.5).div(abs.sqrt());
+            DoubleVector.zero(S).blend(f, live).intoArray(ds, j);
+        }
+    }
+
+    /** The pairs' gradients from the factors ds (see {@link #gramFactors}). */
+    private static double gramSpread(double al, double[] p1, double[] p2, double[] w1, double[] w2, int base,
+                                     double[] c11, double[] c22, double[] c12, double[] dc11, double[] dc22,
+                                     double[] dc12, double[] ds, int bound) {
         DoubleVector vsum = DoubleVector.zero(S);
         for (int j = 0; j < bound; j += S.length()) {
             DoubleVector x1 = DoubleVector.fromArray(S, p1, base + j);
@@ -145,21 +185,13 @@ final class VectorTriadRows implements TriadRows {
             DoubleVector a11 = DoubleVector.fromArray(S, c11, j);
             DoubleVector a22 = DoubleVector.fromArray(S, c22, j);
             DoubleVector a12 = DoubleVector.fromArray(S, c12, j);
-            DoubleVector minor = a11.mul(a22).sub(a12.mul(a12));
-            DoubleVector det = minor.mul(al).sub(a22.mul(x1).mul(x1)).sub(a11.mul(x2).mul(x2))
-                    .add(a12.mul(2).mul(x1).mul(x2));
-            DoubleVector abs = det.abs();
-            VectorMask<Double> live = abs.compare(VectorOperators.GE, TupleObjective.DET_FLOOR);
-            DoubleVector sign = DoubleVector.broadcast(S, 1.0).blend(-1.0, det.compare(VectorOperators.LT, 0));
-            // ∂sqrt|det| = sign(det) / (2 sqrt|det|) · ∂det; nothing for a degenerate tuple
-            DoubleVector f = DoubleVector.fromArray(S, ds, j).mul(sign).mul(0.5).div(abs.sqrt())
-                    .blend(0.0, live.not());
+            DoubleVector f = DoubleVector.fromArray(S, ds, j);
             a12.mul(x2).sub(a22.mul(x1)).mul(2).mul(f).intoArray(w1, base + j);
             a12.mul(x1).sub(a11.mul(x2)).mul(2).mul(f).intoArray(w2, base + j);
             add(x2.mul(x2).neg().add(a22.mul(al)).mul(f), dc11, j);
             add(x1.mul(x1).neg().add(a11.mul(al)).mul(f), dc22, j);
             add(x1.mul(x2).sub(a12.mul(al)).mul(2).mul(f), dc12, j);
-            vsum = vsum.add(minor.mul(f));
+            vsum = vsum.add(a11.mul(a22).sub(a12.mul(a12)).mul(f));
         }
         return ordered(vsum);
     }
