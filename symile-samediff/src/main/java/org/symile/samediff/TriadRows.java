@@ -31,17 +31,17 @@ interface TriadRows {
     void exps(double shift, double[] logits, int base, double[] colSum, double[] colEz, int b, double[] out);
 
     /**
-     * The row's ∂loss/∂S from its softmax numerators: ds[j] = −s·(er[base + j]·ri + ec[base + j]·c·colInv[j] − off),
-     * where ri and colInv[j] are the row's and column's reciprocal sums and c the cross-entropy weight (the
-     * target's own term is the caller's to add).
+     * The row's ∂loss/∂S from its softmax numerators:
+     * ds[j] = −s·(er[base + j]·ri + ec[base + j]·c·colInv[j] − off), where ri and colInv[j] are the row's and
+     * column's reciprocal sums and c the cross-entropy weight (the target's own term is the caller's to add).
      */
     void weights(double[] er, double[] ec, int base, double ri, double c, double[] colInv, double s, double off,
                  double[] ds, int b);
 
     /**
-     * Given ds[j] = ∂loss/∂S of the row's pairs (scratch: the call may overwrite it), writes ds·∂S/∂P1 to w1[base + j] and ds·∂S/∂P2 to w2[base + j]
-     * (each product's orientation is read by one anchor at most, so nothing is there to add to) and adds ds·∂S/∂c
-     * to dc11[j], dc22[j], dc12[j].
+     * Given ds[j] = ∂loss/∂S of the row's pairs (scratch: the call may overwrite it), writes ds·∂S/∂P1 to
+     * w1[base + j] and ds·∂S/∂P2 to w2[base + j] (each product's orientation is read by one anchor at most, so
+     * nothing is there to add to) and adds ds·∂S/∂c to dc11[j], dc22[j], dc12[j].
      *
      * @return Σ_j ds·∂S/∂α
      */
