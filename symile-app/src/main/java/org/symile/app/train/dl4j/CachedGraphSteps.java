@@ -8,6 +8,7 @@ import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.graph.ComputationGraph;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.symile.app.memory.NativeAllocator;
 import org.symile.app.train.Batch;
 import org.symile.app.train.GradientCache;
 import org.symile.app.train.TrainableModel.Gradients;
@@ -27,6 +28,8 @@ final class CachedGraphSteps implements GradientCache.Phases {
     private final GraphModel model;
     private final ComputationGraph cg;
     private final GradientCache cache;
+    /** Whether an inference pass ran since the last backward pass (its workspaces are still allocated). */
+    private boolean encodedSinceBackprop;
 
     CachedGraphSteps(GraphModel model, EagerLoss loss, int microRows) {
         this.model = model;
@@ -53,8 +56,7 @@ final class CachedGraphSteps implements GradientCache.Phases {
         if (merged.closeable()) {
             merged.close();
         }
-        // phase 1 keeps no activations: handing malloc's free memory back here would only make phase 3 fault the
-        // same pages in again
+        encodedSinceBackprop = true;
         return new GradientCache.Encoded(reps, Math.log(model.logitScale()));
     }
 
@@ -87,6 +89,9 @@ final class CachedGraphSteps implements GradientCache.Phases {
      * allocate reuses their memory rather than adding to the pass's peak.
      */
     private INDArray backpropagateFlat(Batch batch, List<INDArray> gradients, double gradLogScale) {
+        if (encodedSinceBackprop) {
+            releaseInferenceMemory();
+        }
         cg.setInputs(model.inputs(batch));
         cg.setLabels(SymileOutputLayer.cachedLabels(gradients, gradLogScale).castTo(cg.params().dataType()));
         cg.computeGradientAndScore();
@@ -101,6 +106,19 @@ final class CachedGraphSteps implements GradientCache.Phases {
         return flat.reshape(flat.length());
     }
 
+    /**
+     * Frees what phase 1's inference passes left allocated before phase 3 needs its own: DL4J's inference
+     * workspaces learn their sizes over the passes and keep them, each at the largest activation it held (at
+     * Symile-MIMIC's size, ~170 MiB after ten micro-batches of 28 at 128x128 images), while the training pass
+     * allocates its activations in workspaces of its own; the freed buffers are handed back to the kernel, since
+     * the training workspace is larger than anything malloc can serve from them.
+     */
+    private void releaseInferenceMemory() {
+        GraphModel.releaseGradientWorkspaces();
+        NativeAllocator.releaseFreeMemory();
+        encodedSinceBackprop = false;
+    }
+
     /** One cached step: running statistics moved per micro-batch, then one AdamW step on the summed gradient. */
     double trainStep(Batch batch, Permutations negatives, FlatAdamW optimizer) {
         Gradients g = cache.gradients(batch, negatives);
@@ -108,7 +126,13 @@ final class CachedGraphSteps implements GradientCache.Phases {
             return g.loss();
         }
         // the output layer's objective is already the batch-mean loss's: no division by the rows
-        optimizer.step(g.arrays().get(GraphModel.FLAT_GRADIENT), 1);
+        INDArray sum = g.arrays().get(GraphModel.FLAT_GRADIENT);
+        optimizer.step(sum, 1);
+        // the sum is as large as the parameters: left to the garbage collector, the next step's would be allocated
+        // beside it
+        if (sum.closeable()) {
+            sum.close();
+        }
         cg.getConfiguration().setIterationCount(cg.getIterationCount() + 1);
         return g.loss();
     }

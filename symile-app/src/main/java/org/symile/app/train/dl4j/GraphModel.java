@@ -228,10 +228,11 @@ public abstract class GraphModel implements TrainableModel {
     }
 
     /**
-     * Frees DL4J's cyclic workspaces of activation gradients. They learn their size over as many cycles as the
-     * graph has vertices and then stay allocated at their largest, ~6 activation-sized arrays (at Symile-MIMIC's full
-     * size and B 32, ~1.3 GB more resident after a few steps); freed after every step, their arrays are allocated
-     * as needed instead, which measured no slower.
+     * Frees DL4J's cyclic workspaces of activation gradients (in inference passes, {@code output}, the same
+     * workspaces hold the layers' activations). They learn their size over as many cycles as the graph has vertices
+     * and then stay allocated at their largest, ~6 activation-sized arrays (at Symile-MIMIC's full size and B 32,
+     * ~1.3 GB more resident after a few steps); freed after every step, their arrays are allocated as needed
+     * instead, which measured no slower.
      */
     static void releaseGradientWorkspaces() {
         for (MemoryWorkspace ws : Nd4j.getWorkspaceManager().getAllWorkspacesForCurrentThread()) {
