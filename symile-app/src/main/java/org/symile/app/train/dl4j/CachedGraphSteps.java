@@ -108,10 +108,11 @@ final class CachedGraphSteps implements GradientCache.Phases {
 
     /**
      * Frees what phase 1's inference passes left allocated before phase 3 needs its own: DL4J's inference
-     * workspaces learn their sizes over the passes and keep them, each at the largest activation it held (at
-     * Symile-MIMIC's size, ~170 MiB after ten micro-batches of 28 at 128x128 images), while the training pass
+     * workspaces learn their sizes over the passes and keep them, each at the largest activation it held (the
+     * Symile-MIMIC model with 128x128 images: ~170 MiB after ten micro-batches of 28), while the training pass
      * allocates its activations in workspaces of its own; the freed buffers are handed back to the kernel, since
-     * the training workspace is larger than anything malloc can serve from them.
+     * the training workspace is larger than anything malloc can serve from them. Once per step, whatever
+     * {@link org.symile.app.memory.FreeMemoryRelease} decides: phase 1 faults its pages in again in the next step.
      */
     private void releaseInferenceMemory() {
         GraphModel.releaseGradientWorkspaces();
